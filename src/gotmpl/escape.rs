@@ -1,0 +1,1 @@
+//! Go's `html`, `js` and `urlquery` escapers.

@@ -1,0 +1,1 @@
+//! Go's `fmt` printing rules for template values.

@@ -1,0 +1,3 @@
+//! wheelhouse: a terminal release manager for Helm charts.
+
+pub mod gotmpl;
