@@ -1,3 +1,4 @@
 //! wheelhouse: a terminal release manager for Helm charts.
 
 pub mod gotmpl;
+pub mod render;

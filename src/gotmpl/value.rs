@@ -224,9 +224,6 @@ impl Map {
     }
 }
 
-/// The result of calling a method on an [`Object`].
-pub type MethodResult = Result<Value, String>;
-
 /// A Go struct (or pointer to one) exposed to templates: fields and methods by name.
 pub trait Object: Send + Sync {
     /// The Go type name `%T` prints, such as `*chart.Metadata`.
@@ -235,17 +232,11 @@ pub trait Object: Send + Sync {
     /// An exported field, or `None` when there is no such field.
     fn field(&self, name: &str) -> Option<Value>;
 
-    /// Calls an exported method, or returns `None` when there is no such method.
-    /// Errors are the method's own message; the caller adds Go's context.
-    fn call_method(&self, name: &str, args: &[Value]) -> Option<MethodResult> {
-        let _ = (name, args);
-        None
-    }
-
-    /// Whether a method of this name exists (Go looks methods up before fields).
-    fn has_method(&self, name: &str) -> bool {
+    /// A method bound to this object, or `None` when there is no such method. Go
+    /// looks methods up before fields, and so does the executor.
+    fn method(&self, name: &str) -> Option<super::func::Func> {
         let _ = name;
-        false
+        None
     }
 
     /// What `%v` prints for the object.

@@ -1,0 +1,296 @@
+//! Executes a chart tree's templates as one Go template set, as Helm's engine
+//! does: every file parsed into one set (deepest paths first, so a parent chart's
+//! definitions win), partials not rendered, `<no value>` removed, Helm's own
+//! template functions (`include`, `tpl`, `required`, `fail`), and errors rewritten
+//! into Helm's words.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::gotmpl::{
+    Context, ElemType, Entries, Error, Func, FuncMap, Map, MissingKey, Param, Template, Value,
+};
+
+use super::{Options, TemplateFile};
+
+/// Helm's limit on one template including itself, directly or not.
+pub const MAX_INCLUDE_DEPTH: usize = 1000;
+
+/// The name of the template set; `tpl` texts are parsed under this name.
+const SET_NAME: &str = "gotpl";
+
+/// Markers Helm puts around `required`/`fail` messages so the final error can
+/// show the message alone.
+const WARN_START: &str = "HELM_ERR_START";
+const WARN_END: &str = "HELM_ERR_END";
+
+/// A template failed to parse or execute; the message is Helm's.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RenderError(String);
+
+pub fn render(files: &[TemplateFile], options: &Options) -> Result<BTreeMap<String, String>, RenderError> {
+    let missing_key = if options.strict {
+        MissingKey::Error
+    } else {
+        MissingKey::Zero
+    };
+    let mut set = Template::new(SET_NAME)
+        .with_funcs(engine_funcs())
+        .with_options(crate::gotmpl::Options { missing_key });
+
+    let mut order: Vec<&TemplateFile> = files.iter().collect();
+    order.sort_by(|a, b| parse_order(&a.name, &b.name));
+    for file in &order {
+        set.parse(&file.name, &file.source)
+            .map_err(|e| RenderError(parse_error_message(&file.name, &e)))?;
+    }
+
+    let mut rendered = BTreeMap::new();
+    for file in &order {
+        if is_partial(&file.name) {
+            continue;
+        }
+        if let Value::Map(data) = &file.data {
+            data.write().insert(Arc::from("Template"), template_object(file));
+        }
+        let out = set
+            .execute(&file.name, &file.data)
+            .map_err(|e| RenderError(exec_error_message(&file.name, &e)))?;
+        rendered.insert(file.name.clone(), out.replace("<no value>", ""));
+    }
+    Ok(rendered)
+}
+
+/// Helm parses deeper paths first and, at one depth, names in reverse order.
+fn parse_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let depth = |s: &str| s.matches('/').count();
+    depth(b).cmp(&depth(a)).then_with(|| b.cmp(a))
+}
+
+fn is_partial(name: &str) -> bool {
+    name.rsplit('/').next().is_some_and(|base| base.starts_with('_'))
+}
+
+/// `.Template`: the file's name and its chart's templates directory.
+fn template_object(file: &TemplateFile) -> Value {
+    let mut entries = Entries::new();
+    entries.insert(Arc::from("Name"), Value::str(&file.name));
+    entries.insert(Arc::from("BasePath"), Value::str(&file.base_path));
+    Value::Map(Map::typed(entries, ElemType::Interface, Some("common.Values")))
+}
+
+/// Helm's own functions, which need the running template set.
+fn engine_funcs() -> FuncMap {
+    let included: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let mut funcs = FuncMap::new();
+
+    let counts = included.clone();
+    funcs.insert(
+        "include".into(),
+        Func::new(&[Param::String, Param::Any], None, move |ctx, args| {
+            let mut args = args.into_iter();
+            let name = args.next().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let data = args.next().unwrap_or_default();
+            include(ctx, &counts, &name, data).map(Value::from)
+        }),
+    );
+
+    funcs.insert(
+        "tpl".into(),
+        Func::new(&[Param::String, Param::Any], None, |ctx, args| {
+            let mut args = args.into_iter();
+            let text = args.next().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let data = args.next().unwrap_or_default();
+            tpl(ctx, &text, data).map(Value::from)
+        }),
+    );
+
+    funcs.insert(
+        "required".into(),
+        Func::pure(&[Param::String, Param::Any], None, |args| {
+            let warn = args[0].as_str().unwrap_or_default();
+            match &args[1] {
+                Value::Nil => Err(Error::msg(warn_wrap(warn))),
+                Value::Str(s) if s.is_empty() => Err(Error::msg(warn_wrap(warn))),
+                other => Ok(other.clone()),
+            }
+        }),
+    );
+
+    funcs.insert(
+        "fail".into(),
+        Func::pure(&[Param::String], None, |args| {
+            Err(Error::msg(warn_wrap(args[0].as_str().unwrap_or_default())))
+        }),
+    );
+    funcs
+}
+
+fn warn_wrap(message: &str) -> String {
+    format!("{WARN_START}{message}{WARN_END}")
+}
+
+/// `include`: runs a named template and returns its output, refusing runaway
+/// recursion with Helm's message.
+fn include(
+    ctx: &mut dyn Context,
+    counts: &Mutex<HashMap<String, usize>>,
+    name: &str,
+    data: Value,
+) -> Result<String, Error> {
+    {
+        let mut counts = counts.lock();
+        let count = counts.entry(name.to_string()).or_insert(0);
+        if *count > MAX_INCLUDE_DEPTH {
+            return Err(Error::wrap(
+                format!("rendering template has a nested reference name: {name}"),
+                Error::msg("unable to execute template"),
+            ));
+        }
+        *count += 1;
+    }
+    let result = ctx.execute_template(name, data);
+    if let Some(count) = counts.lock().get_mut(name) {
+        *count = count.saturating_sub(1);
+    }
+    result
+}
+
+/// `tpl`: renders a string as a template, with the calling set's definitions.
+fn tpl(ctx: &mut dyn Context, text: &str, data: Value) -> Result<String, Error> {
+    let quoted = crate::gotmpl::fmt::quote(text);
+    match ctx.execute_text(SET_NAME, text, data) {
+        Ok(out) => Ok(out.replace("<no value>", "")),
+        Err(e) if e.is_exec() => Err(Error::wrap(
+            format!("error during tpl function execution for {quoted}"),
+            e,
+        )),
+        Err(e) => Err(Error::wrap(format!("cannot parse template {quoted}"), e)),
+    }
+}
+
+/// Helm's `cleanupParseError`: `parse error at (FILE:LINE): MESSAGE`.
+fn parse_error_message(file: &str, err: &Error) -> String {
+    let text = err.to_string();
+    let tokens: Vec<&str> = text.split(": ").collect();
+    if tokens.len() == 1 {
+        return format!("parse error in ({file}): {text}");
+    }
+    format!("parse error at ({}): {}", tokens[1], tokens[tokens.len() - 1])
+}
+
+/// Helm's `reformatExecErrorMsg`: the chain of template locations, one per line.
+fn exec_error_message(file: &str, err: &Error) -> String {
+    let text = err.to_string();
+    if !err.chain().any(Error::is_exec) {
+        return text;
+    }
+    let tokens: Vec<&str> = text.splitn(3, ": ").collect();
+    if tokens.len() != 3 {
+        return format!("execution error in ({file}): {text}");
+    }
+    let location = tokens[1];
+    if let Some(start) = tokens[2].find(WARN_START)
+        && let Some(end) = tokens[2].rfind(WARN_END)
+        && end >= start + WARN_START.len()
+    {
+        let warning = &tokens[2][start + WARN_START.len()..end];
+        return format!("execution error at ({location}): {warning}");
+    }
+    let mut traces: Vec<Trace> = Vec::new();
+    for level in err.chain() {
+        let Some(trace) = Trace::parse(level.message()) else {
+            return text;
+        };
+        if traces.last() != Some(&trace) {
+            traces.push(trace);
+        }
+    }
+    traces.iter().map(Trace::to_string).collect::<String>().trim().to_string()
+}
+
+/// One level of a Go template error, as Helm takes it apart.
+#[derive(Debug, PartialEq, Eq)]
+struct Trace {
+    location: String,
+    message: String,
+    executed: String,
+}
+
+impl Trace {
+    fn parse(s: &str) -> Option<Trace> {
+        let rest = s.strip_prefix("template: ")?;
+        if rest.starts_with("no template ") {
+            return Some(Trace {
+                location: String::new(),
+                message: s.to_string(),
+                executed: String::new(),
+            });
+        }
+        if let Some((template, after)) = rest.split_once(": executing ") {
+            let after_quote = after.strip_prefix('"')?;
+            let end = after_quote.find('"')?;
+            let function = &after_quote[..end];
+            let after_at = after_quote[end + 1..].strip_prefix(" at <")?;
+            let (at, message) = after_at.split_once(">: ")?;
+            return Some(Trace {
+                location: template.to_string(),
+                message: cut_nested(message).to_string(),
+                executed: format!("executing \"{function}\" at <{at}>:"),
+            });
+        }
+        let sep = rest.rfind(": ")?;
+        Some(Trace {
+            location: rest[..sep].to_string(),
+            message: cut_nested(&rest[sep + 2..]).to_string(),
+            executed: String::new(),
+        })
+    }
+}
+
+/// A message up to where the next template's error starts.
+fn cut_nested(message: &str) -> &str {
+    match message.find(" template:") {
+        Some(cut) => &message[..cut],
+        None => message,
+    }
+}
+
+impl std::fmt::Display for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.location.is_empty() {
+            write!(f, "{}\n  ", self.location)?;
+        }
+        if !self.executed.is_empty() {
+            write!(f, "{}\n    ", self.executed)?;
+        }
+        if !self.message.is_empty() {
+            writeln!(f, "{}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_order_puts_deep_files_first_then_names_descending() {
+        let mut names = vec!["a/templates/x", "a/charts/b/templates/y", "a/templates/z"];
+        names.sort_by(|a, b| parse_order(a, b));
+        assert_eq!(names, ["a/charts/b/templates/y", "a/templates/z", "a/templates/x"]);
+    }
+
+    #[test]
+    fn parse_errors_keep_location_and_last_message() {
+        let err = Error::msg("template: c/templates/t:1: missing value for if");
+        assert_eq!(
+            parse_error_message("c/templates/t", &err),
+            "parse error at (c/templates/t:1): missing value for if"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! Rendering a chart's templates the way Helm's engine does: one template set for
+//! every file, partials skipped, `<no value>` removed, errors in Helm's words.
+
+use std::collections::BTreeMap;
+
+use crate::gotmpl::Value;
+
+mod engine;
+
+pub use engine::RenderError;
+
+/// One template file of a chart tree, with the data its chart's templates see.
+pub struct TemplateFile {
+    /// Helm's template name: `CHART/templates/PATH`, or
+    /// `PARENT/charts/CHILD/templates/PATH` for a subchart.
+    pub name: String,
+    pub source: String,
+    /// The top-level object (`.Values`, `.Release`, `.Chart`, ...) for this file's
+    /// chart. Must be a map: `.Template` is added to it while the file renders.
+    pub data: Value,
+    /// `.Template.BasePath`: the chart's `templates` directory, as Helm names it.
+    pub base_path: String,
+}
+
+/// How templates are executed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Helm's `--strict`: a missing value is an error instead of an empty string.
+    pub strict: bool,
+}
+
+/// Renders every file, returning each non-partial file's output by template name.
+pub fn render(files: &[TemplateFile], options: &Options) -> Result<BTreeMap<String, String>, RenderError> {
+    engine::render(files, options)
+}
