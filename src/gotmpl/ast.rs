@@ -52,14 +52,28 @@ impl List {
 
 #[derive(Debug)]
 pub(crate) enum Node {
-    Text { pos: usize, text: Arc<str> },
-    Action { pos: usize, pipe: Pipe },
+    Text {
+        pos: usize,
+        text: Arc<str>,
+    },
+    Action {
+        pos: usize,
+        pipe: Pipe,
+    },
     If(Branch),
     Range(Branch),
     With(Branch),
-    Template { pos: usize, name: String, pipe: Option<Pipe> },
-    Break { pos: usize },
-    Continue { pos: usize },
+    Template {
+        pos: usize,
+        name: String,
+        pipe: Option<Pipe>,
+    },
+    Break {
+        pos: usize,
+    },
+    Continue {
+        pos: usize,
+    },
 }
 
 /// The shared shape of `if`, `range` and `with`.
@@ -95,18 +109,45 @@ pub(crate) struct Command {
 #[derive(Debug)]
 pub(crate) enum Arg {
     /// `.A.B.C`: fields of dot.
-    Field { pos: usize, idents: Vec<String> },
+    Field {
+        pos: usize,
+        idents: Vec<String>,
+    },
     /// `(pipe).A.B` or `$x` after a pipeline: fields of any term.
-    Chain { pos: usize, node: Box<Arg>, fields: Vec<String> },
+    Chain {
+        pos: usize,
+        node: Box<Arg>,
+        fields: Vec<String>,
+    },
     /// A function name.
-    Identifier { pos: usize, name: String },
+    Identifier {
+        pos: usize,
+        name: String,
+    },
     /// `$x.A.B`: the variable name first, then fields.
-    Variable { pos: usize, idents: Vec<String> },
-    Dot { pos: usize },
-    Nil { pos: usize },
-    Bool { pos: usize, value: bool },
-    Number { pos: usize, number: Box<Number> },
-    String { pos: usize, quoted: String, value: Value },
+    Variable {
+        pos: usize,
+        idents: Vec<String>,
+    },
+    Dot {
+        pos: usize,
+    },
+    Nil {
+        pos: usize,
+    },
+    Bool {
+        pos: usize,
+        value: bool,
+    },
+    Number {
+        pos: usize,
+        number: Box<Number>,
+    },
+    String {
+        pos: usize,
+        quoted: String,
+        value: Value,
+    },
     Pipe(Box<Pipe>),
 }
 

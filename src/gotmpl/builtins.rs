@@ -71,9 +71,12 @@ impl Builtin {
     pub fn signature(self) -> (Vec<ArgType>, Option<ArgType>) {
         use ArgType::{Go, Reflect};
         match self {
-            Builtin::And | Builtin::Or | Builtin::Call | Builtin::Index | Builtin::Slice | Builtin::Eq => {
-                (vec![Reflect], Some(Reflect))
-            }
+            Builtin::And
+            | Builtin::Or
+            | Builtin::Call
+            | Builtin::Index
+            | Builtin::Slice
+            | Builtin::Eq => (vec![Reflect], Some(Reflect)),
             Builtin::Not | Builtin::Len => (vec![Reflect], None),
             Builtin::Html | Builtin::Js | Builtin::Urlquery | Builtin::Print | Builtin::Println => {
                 (vec![], Some(Go(Param::Any)))
@@ -91,7 +94,9 @@ impl Builtin {
         let values = || args.iter().map(|a| a.v.clone()).collect::<Vec<_>>();
         Ok(match self {
             Builtin::And | Builtin::Or | Builtin::Call => {
-                return Err(Error::msg("internal error: special built-in applied directly"));
+                return Err(Error::msg(
+                    "internal error: special built-in applied directly",
+                ));
             }
             Builtin::Not => Val::new(Value::Bool(!args[0].v.is_true())),
             Builtin::Len => Val::new(Value::int(length(&args[0])?)),
@@ -104,11 +109,15 @@ impl Builtin {
                 let rest: Vec<Value> = args[1..].iter().map(|a| a.v.clone()).collect();
                 Val::new(Value::from(super::fmt::sprintf(&format, &rest)))
             }
-            Builtin::Html => Val::new(Value::from(super::escape::html_escape(&super::escape::eval_args(&values())))),
-            Builtin::Js => Val::new(Value::from(super::escape::js_escape(&super::escape::eval_args(&values())))),
-            Builtin::Urlquery => {
-                Val::new(Value::from(super::escape::url_query_escape(&super::escape::eval_args(&values()))))
-            }
+            Builtin::Html => Val::new(Value::from(super::escape::html_escape(
+                &super::escape::eval_args(&values()),
+            ))),
+            Builtin::Js => Val::new(Value::from(super::escape::js_escape(
+                &super::escape::eval_args(&values()),
+            ))),
+            Builtin::Urlquery => Val::new(Value::from(super::escape::url_query_escape(
+                &super::escape::eval_args(&values()),
+            ))),
             Builtin::Eq => Val::new(Value::Bool(eq(&args[0], &args[1..])?)),
             Builtin::Ne => Val::new(Value::Bool(!eq(&args[0], &args[1..])?)),
             Builtin::Lt => Val::new(Value::Bool(lt(&args[0], &args[1])?)),
@@ -128,7 +137,9 @@ fn indirect_interface(v: &Val) -> Val {
 /// The message of the panic Go's reflect package raises for a call on an invalid
 /// value; Go's template executor turns that panic into the function's error.
 fn zero_value_panic(method: &str) -> Error {
-    Error::msg(format!("reflect: call of reflect.Value.{method} on zero Value"))
+    Error::msg(format!(
+        "reflect: call of reflect.Value.{method} on zero Value"
+    ))
 }
 
 fn length(item: &Val) -> Result<i64, Error> {
@@ -149,7 +160,9 @@ fn length(item: &Val) -> Result<i64, Error> {
 fn index_arg(index: &Val, cap: usize) -> Result<usize, Error> {
     let x: i128 = match &index.v {
         _ if index.boxed => {
-            return Err(Error::msg("cannot index slice/array with type interface {}"));
+            return Err(Error::msg(
+                "cannot index slice/array with type interface {}",
+            ));
         }
         Value::Int(i, _) => i128::from(*i),
         Value::Uint(u, _) => i128::from(*u as i64),
@@ -247,7 +260,10 @@ fn slice(item: &Val, indexes: &[Val]) -> Result<Val, Error> {
         return Err(Error::msg("slice of untyped nil"));
     }
     if indexes.len() > 3 {
-        return Err(Error::msg(format!("too many slice indexes: {}", indexes.len())));
+        return Err(Error::msg(format!(
+            "too many slice indexes: {}",
+            indexes.len()
+        )));
     }
     let len = match &item.v {
         Value::Str(s) => {
@@ -269,10 +285,16 @@ fn slice(item: &Val, indexes: &[Val]) -> Result<Val, Error> {
         idx[i] = index_arg(index, len)?;
     }
     if idx[0] > idx[1] {
-        return Err(Error::msg(format!("invalid slice index: {} > {}", idx[0], idx[1])));
+        return Err(Error::msg(format!(
+            "invalid slice index: {} > {}",
+            idx[0], idx[1]
+        )));
     }
     if indexes.len() == 3 && idx[1] > idx[2] {
-        return Err(Error::msg(format!("invalid slice index: {} > {}", idx[1], idx[2])));
+        return Err(Error::msg(format!(
+            "invalid slice index: {} > {}",
+            idx[1], idx[2]
+        )));
     }
     Ok(Val::new(match &item.v {
         Value::Str(s) => {
@@ -419,7 +441,10 @@ fn le(arg1: &Val, arg2: &Val) -> Result<bool, Error> {
 /// The `call` built-in. Template data holds no Go functions, so what it is given
 /// is never callable; it fails the way Go fails for such values.
 pub(crate) fn call(name: &str, args: &[Val]) -> Result<Val, Error> {
-    let f = args.first().map(indirect_interface).unwrap_or_else(Val::invalid);
+    let f = args
+        .first()
+        .map(indirect_interface)
+        .unwrap_or_else(Val::invalid);
     if f.is_invalid() {
         return Err(Error::msg("call of nil"));
     }

@@ -16,6 +16,29 @@ use super::value::{ElemType, IntType, Value};
 /// Go's limit on nested `{{template}}` calls.
 pub const MAX_EXEC_DEPTH: usize = 100_000;
 
+/// How many more steps an execution may take, shared with the executions it
+/// starts (`include`, `tpl`).
+pub(crate) struct Budget {
+    limit: Option<u64>,
+    used: std::cell::Cell<u64>,
+}
+
+impl Budget {
+    pub fn new(limit: Option<u64>) -> Budget {
+        Budget {
+            limit,
+            used: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Counts one step; false once the limit is passed.
+    fn step(&self) -> bool {
+        let used = self.used.get() + 1;
+        self.used.set(used);
+        self.limit.is_none_or(|limit| used <= limit)
+    }
+}
+
 /// A value as Go's executor holds it.
 #[derive(Clone, Debug)]
 pub(crate) struct Val {
@@ -135,10 +158,17 @@ pub(crate) struct State<'t> {
     at: At<'t>,
     vars: Vec<(&'t str, Val)>,
     depth: usize,
+    budget: &'t Budget,
 }
 
 /// Runs `tree` of `set` with `data` as dot, appending output to `out`.
-pub(crate) fn execute(set: &Template, tree: &Tree, data: Val, out: &mut String) -> Result<(), Error> {
+pub(crate) fn execute(
+    set: &Template,
+    tree: &Tree,
+    data: Val,
+    out: &mut String,
+    budget: &Budget,
+) -> Result<(), Error> {
     let mut state = State {
         set,
         tree,
@@ -146,6 +176,7 @@ pub(crate) fn execute(set: &Template, tree: &Tree, data: Val, out: &mut String) 
         at: At::None,
         vars: vec![("$", data.clone())],
         depth: 0,
+        budget,
     };
     let result = state.walk_list(&data, &tree.root);
     *out = state.out;
@@ -189,6 +220,7 @@ impl<'t> State<'t> {
 
     fn walk_node(&mut self, dot: &Val, node: &'t Node) -> R<()> {
         self.at = At::Node(node);
+        self.step()?;
         match node {
             Node::Text { text, .. } => {
                 self.out.push_str(text);
@@ -208,6 +240,16 @@ impl<'t> State<'t> {
             Node::Break { .. } => Err(Flow::Break),
             Node::Continue { .. } => Err(Flow::Continue),
         }
+    }
+
+    fn step(&self) -> R<()> {
+        if self.budget.step() {
+            return Ok(());
+        }
+        let limit = self.budget.limit.unwrap_or_default();
+        Err(self.errorf(format!(
+            "execution stopped after {limit} steps (the step limit)"
+        )))
     }
 
     fn print_value(&mut self, node: &'t Node, val: &Val) {
@@ -295,9 +337,16 @@ impl<'t> State<'t> {
                 let boxed = map.elem() == ElemType::Interface;
                 // Go sorts a copy of the entries first; the body may change the map
                 // (Sprig's `set`) without changing what this range visits.
-                let entries: Vec<_> = map.read().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let entries: Vec<_> = map
+                    .read()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 for (key, item) in &entries {
-                    let elem = Val { v: item.clone(), boxed };
+                    let elem = Val {
+                        v: item.clone(),
+                        boxed,
+                    };
                     self.one_iteration(b, mark, Val::new(Value::Str(key.clone())), elem)?;
                 }
                 !entries.is_empty()
@@ -318,7 +367,11 @@ impl<'t> State<'t> {
         let decl = &b.pipe.decl;
         if !decl.is_empty() {
             if b.pipe.is_assign {
-                let target = if decl.len() > 1 { index.clone() } else { elem.clone() };
+                let target = if decl.len() > 1 {
+                    index.clone()
+                } else {
+                    elem.clone()
+                };
                 self.set_var(&decl[0].name, target)?;
             } else {
                 self.set_top_var(1, elem.clone());
@@ -348,10 +401,7 @@ impl<'t> State<'t> {
     ) -> R<()> {
         self.at = At::Node(node);
         let Some(tree) = self.set.tree(name) else {
-            return Err(self.errorf(format!(
-                "template {} not defined",
-                super::fmt::quote(name)
-            )));
+            return Err(self.errorf(format!("template {} not defined", super::fmt::quote(name))));
         };
         if self.depth == MAX_EXEC_DEPTH {
             return Err(self.errorf(format!(
@@ -397,7 +447,9 @@ impl<'t> State<'t> {
         let Some(pipe) = pipe else {
             return Ok(Val::invalid());
         };
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eval_pipeline_inner(dot, pipe))
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            self.eval_pipeline_inner(dot, pipe)
+        })
     }
 
     fn eval_pipeline_inner(&mut self, dot: &Val, pipe: &'t Pipe) -> R<Val> {
@@ -426,6 +478,7 @@ impl<'t> State<'t> {
     }
 
     fn eval_command(&mut self, dot: &Val, cmd: &'t Command, final_: Option<Val>) -> R<Val> {
+        self.step()?;
         let first = &cmd.args[0];
         match first {
             Arg::Field { idents, .. } => {
@@ -476,7 +529,13 @@ impl<'t> State<'t> {
         Ok(Val::invalid())
     }
 
-    fn eval_chain(&mut self, dot: &Val, node: &'t Arg, args: &'t [Arg], final_: Option<Val>) -> R<Val> {
+    fn eval_chain(
+        &mut self,
+        dot: &Val,
+        node: &'t Arg,
+        args: &'t [Arg],
+        final_: Option<Val>,
+    ) -> R<Val> {
         self.at = At::Arg(node);
         let Arg::Chain {
             node: inner,
@@ -493,7 +552,13 @@ impl<'t> State<'t> {
         self.eval_field_chain(dot, receiver, node, fields, args, final_)
     }
 
-    fn eval_variable(&mut self, dot: &Val, node: &'t Arg, args: &'t [Arg], final_: Option<Val>) -> R<Val> {
+    fn eval_variable(
+        &mut self,
+        dot: &Val,
+        node: &'t Arg,
+        args: &'t [Arg],
+        final_: Option<Val>,
+    ) -> R<Val> {
         self.at = At::Arg(node);
         let Arg::Variable { idents, .. } = node else {
             return Err(self.errorf("internal error: not a variable"));
@@ -548,7 +613,14 @@ impl<'t> State<'t> {
         match &receiver.v {
             Value::Object(object) => {
                 if let Some(method) = object.method(name) {
-                    return self.eval_call(dot, Callee::Func(&method), At::Arg(node), name, args, final_);
+                    return self.eval_call(
+                        dot,
+                        Callee::Func(&method),
+                        At::Arg(node),
+                        name,
+                        args,
+                        final_,
+                    );
                 }
                 if object.is_nil() {
                     return Err(self.errorf(format!("nil pointer evaluating {typ}.{name}")));
@@ -682,10 +754,13 @@ impl<'t> State<'t> {
             argv.push(self.eval_arg(dot, typ, arg)?);
         }
         if let Some(final_) = final_ {
-            let typ = if sig.variadic.is_some() && num_in - 1 >= num_fixed {
+            let typ = if sig.variadic.is_some() && num_in > num_fixed {
                 sig.variadic.unwrap_or(ArgType::Go(Param::Any))
             } else {
-                sig.fixed.get(num_in - 1).copied().unwrap_or(ArgType::Go(Param::Any))
+                sig.fixed
+                    .get(num_in - 1)
+                    .copied()
+                    .unwrap_or(ArgType::Go(Param::Any))
             };
             argv.push(self.validate_type(final_, typ)?);
         }
@@ -844,13 +919,15 @@ struct CallContext<'s, 't> {
 
 impl Context for CallContext<'_, '_> {
     fn execute_template(&mut self, name: &str, data: Value) -> Result<String, Error> {
-        self.state.set.execute(name, &data)
+        self.state
+            .set
+            .execute_nested(name, &data, self.state.budget)
     }
 
     fn execute_text(&mut self, name: &str, text: &str, data: Value) -> Result<String, Error> {
         let mut copy = self.state.set.clone();
         copy.parse(name, text)?;
-        copy.execute(name, &data)
+        copy.execute_nested(name, &data, self.state.budget)
     }
 
     fn template_name(&self) -> &str {

@@ -162,8 +162,7 @@ fn is_alphanumeric(r: Option<char>) -> bool {
 /// Go's `unicode.IsDigit`: decimal digits only (category Nd), not other numerals.
 fn is_go_digit(c: char) -> bool {
     c.is_ascii_digit()
-        || (!c.is_ascii()
-            && get_general_category(c) == GeneralCategory::DecimalNumber)
+        || (!c.is_ascii() && get_general_category(c) == GeneralCategory::DecimalNumber)
 }
 
 /// Go's `unicode.IsLetter`: categories Lu, Ll, Lt, Lm and Lo.
@@ -328,12 +327,12 @@ impl<'a> Lexer<'a> {
         self.width = 0;
         if let Some(x) = self.rest().find(LEFT_DELIM) {
             let delim_at = self.pos + x;
-            let trim = if has_left_trim_marker(&self.input.as_bytes()[delim_at + LEFT_DELIM.len()..])
-            {
-                right_trim_length(&self.input[self.start..delim_at])
-            } else {
-                0
-            };
+            let trim =
+                if has_left_trim_marker(&self.input.as_bytes()[delim_at + LEFT_DELIM.len()..]) {
+                    right_trim_length(&self.input[self.start..delim_at])
+                } else {
+                    0
+                };
             self.pos = delim_at - trim;
             let text = if self.pos > self.start {
                 self.line += self.input[self.start..self.pos].matches('\n').count();
@@ -357,7 +356,8 @@ impl<'a> Lexer<'a> {
 
     fn at_right_delim(&self) -> (bool, bool) {
         let rest = self.rest().as_bytes();
-        if has_right_trim_marker(rest) && rest[TRIM_MARKER_LEN..].starts_with(RIGHT_DELIM.as_bytes())
+        if has_right_trim_marker(rest)
+            && rest[TRIM_MARKER_LEN..].starts_with(RIGHT_DELIM.as_bytes())
         {
             return (true, true);
         }

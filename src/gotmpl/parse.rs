@@ -423,7 +423,9 @@ impl Parser<'_, '_> {
 
     fn template_name(&self, token: &Item, context: &str) -> PResult<String> {
         match token.typ {
-            ItemType::String | ItemType::RawString => unquote(&token.val).map_err(|e| self.errorf(e)),
+            ItemType::String | ItemType::RawString => {
+                unquote(&token.val).map_err(|e| self.errorf(e))
+            }
             _ => Err(self.unexpected(token, context)),
         }
     }
@@ -590,7 +592,11 @@ impl Parser<'_, '_> {
                     idents,
                 }
             }
-            Arg::Bool { .. } | Arg::String { .. } | Arg::Number { .. } | Arg::Nil { .. } | Arg::Dot { .. } => {
+            Arg::Bool { .. }
+            | Arg::String { .. }
+            | Arg::Number { .. }
+            | Arg::Nil { .. }
+            | Arg::Dot { .. } => {
                 let shown = super::fmt::quote(&node.to_string());
                 return Err(self.errorf(format!("unexpected . after term {shown}")));
             }
@@ -822,7 +828,10 @@ fn parse_number(text: &str, typ: ItemType) -> Result<Number, String> {
         if tail != "'" {
             return Err(format!("malformed character constant: {text}"));
         }
-        let c = String::from_utf8_lossy(&bytes).chars().next().unwrap_or('\u{FFFD}');
+        let c = String::from_utf8_lossy(&bytes)
+            .chars()
+            .next()
+            .unwrap_or('\u{FFFD}');
         n.int64 = c as i64;
         n.uint64 = c as u64;
         n.float64 = c as u32 as f64;
@@ -875,7 +884,10 @@ fn parse_number(text: &str, typ: ItemType) -> Result<Number, String> {
         }
     }
     if !n.is_int && !n.is_uint && !n.is_float {
-        return Err(format!("illegal number syntax: {}", super::fmt::quote(text)));
+        return Err(format!(
+            "illegal number syntax: {}",
+            super::fmt::quote(text)
+        ));
     }
     Ok(n)
 }
@@ -977,7 +989,10 @@ fn parse_float(s: &str) -> Option<f64> {
     let value = if body.len() > 2 && (body.starts_with("0x") || body.starts_with("0X")) {
         parse_hex_float(&body[2..])?
     } else {
-        if !body.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+        if !body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        {
             return None;
         }
         body.parse::<f64>().ok()?
@@ -1065,8 +1080,12 @@ mod tests {
         let trees = parse("t", "{{ (len .a).b | printf \"%d\" $x.y }}", &|_| true);
         // $x is undefined, so this must fail; a defined one prints back.
         assert!(trees.is_err());
-        let trees = parse("t", "{{ $x := 1 }}{{ (len .a).b | printf \"%d\" $x.y }}", &|_| true)
-            .unwrap();
+        let trees = parse(
+            "t",
+            "{{ $x := 1 }}{{ (len .a).b | printf \"%d\" $x.y }}",
+            &|_| true,
+        )
+        .unwrap();
         let Node::Action { pipe, .. } = &trees[0].root.nodes[1] else {
             panic!("not an action")
         };

@@ -28,6 +28,10 @@ pub enum MissingKey {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     pub missing_key: MissingKey,
+    /// Stops an execution (nested `include`s and `tpl`s included) after this many
+    /// actions and commands. Go has no such limit, so it is off by default; it
+    /// lets a caller bound a runaway template such as `{{range 999999999}}`.
+    pub step_limit: Option<u64>,
 }
 
 /// Templates that can call each other, with the functions they may use. Parsed
@@ -71,8 +75,7 @@ impl Template {
     /// one, unless the later one is empty.
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
         let funcs = &self.funcs;
-        let has_function =
-            |f: &str| funcs.contains_key(f) || builtins::NAMES.contains(&f);
+        let has_function = |f: &str| funcs.contains_key(f) || builtins::NAMES.contains(&f);
         let trees = parse::parse(name, text, &has_function)?;
         for tree in trees {
             let keep_old = tree.is_empty() && self.trees.contains_key(&tree.name);
@@ -99,13 +102,34 @@ impl Template {
     /// was written before it, as Go's writer does.
     pub fn execute_into(&self, name: &str, data: &Value, out: &mut String) -> Result<(), Error> {
         let Some(tree) = self.tree(name) else {
-            return Err(Error::msg(format!(
-                "template: no template {} associated with template {}",
-                super::fmt::quote(name),
-                super::fmt::quote(&self.name)
-            )));
+            return Err(self.no_template(name));
         };
-        exec::execute(self, tree, Val::new(data.clone()), out)
+        let budget = exec::Budget::new(self.options.step_limit);
+        exec::execute(self, tree, Val::new(data.clone()), out, &budget)
+    }
+
+    /// Runs a template as part of an execution that is already under way, sharing
+    /// its step budget.
+    pub(crate) fn execute_nested(
+        &self,
+        name: &str,
+        data: &Value,
+        budget: &exec::Budget,
+    ) -> Result<String, Error> {
+        let Some(tree) = self.tree(name) else {
+            return Err(self.no_template(name));
+        };
+        let mut out = String::new();
+        exec::execute(self, tree, Val::new(data.clone()), &mut out, budget)?;
+        Ok(out)
+    }
+
+    fn no_template(&self, name: &str) -> Error {
+        Error::msg(format!(
+            "template: no template {} associated with template {}",
+            super::fmt::quote(name),
+            super::fmt::quote(&self.name)
+        ))
     }
 
     pub(crate) fn tree(&self, name: &str) -> Option<&Tree> {
@@ -118,5 +142,140 @@ impl Template {
 
     pub(crate) fn options(&self) -> Options {
         self.options
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Behaviour Helm's mode hides (Go's default `missingkey`, Go's own `slice`,
+    //! which Sprig replaces in Helm) is checked here against Go's documented rules;
+    //! everything Helm shows is covered by the conformance goldens.
+
+    use super::*;
+    use crate::gotmpl::{Func, MAX_EXEC_DEPTH, Param};
+
+    fn data() -> Value {
+        Value::from_json(
+            &serde_json::json!({"a": 1, "l": [1, 2, 3], "s": "hello", "m": {"k": "v"}}),
+        )
+    }
+
+    fn run_with(options: Options, text: &str) -> Result<String, Error> {
+        let mut t = Template::new("t").with_options(options);
+        t.parse("t", text)?;
+        t.execute("t", &data())
+    }
+
+    fn run(text: &str) -> Result<String, Error> {
+        run_with(Options::default(), text)
+    }
+
+    #[test]
+    fn go_default_prints_no_value_for_missing_keys() {
+        assert_eq!(run("{{.nope}}").unwrap(), "<no value>");
+        // Under Go's default, a field of a missing value is no value, not an error.
+        assert_eq!(run("{{.nope.deeper}}").unwrap(), "<no value>");
+        assert_eq!(run("{{$x := .nope}}{{$x.y}}").unwrap(), "<no value>");
+    }
+
+    #[test]
+    fn missingkey_error_names_the_key() {
+        let options = Options {
+            missing_key: MissingKey::Error,
+            ..Options::default()
+        };
+        let err = run_with(options, "{{.nope}}").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"template: t:1:2: executing "t" at <.nope>: map has no entry for key "nope""#
+        );
+    }
+
+    #[test]
+    fn go_slice_builtin() {
+        assert_eq!(run(r#"{{slice "hello" 1 3}}"#).unwrap(), "el");
+        assert_eq!(run("{{slice .l 1}}").unwrap(), "[2 3]");
+        assert_eq!(run("{{slice .l}}").unwrap(), "[1 2 3]");
+        let err = run("{{slice .l 2 1}}").unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("error calling slice: invalid slice index: 2 > 1")
+        );
+        let err = run(r#"{{slice "abc" 0 1 2}}"#).unwrap_err();
+        assert!(err.to_string().ends_with("cannot 3-index slice a string"));
+    }
+
+    #[test]
+    fn later_definitions_replace_earlier_unless_empty() {
+        let mut t = Template::new("set");
+        t.parse("a", r#"{{define "x"}}first{{end}}"#).unwrap();
+        t.parse("b", r#"{{define "x"}}second{{end}}"#).unwrap();
+        t.parse("c", r#"{{define "x"}}  {{end}}"#).unwrap();
+        assert_eq!(t.execute("x", &Value::Nil).unwrap(), "second");
+    }
+
+    #[test]
+    fn two_definitions_in_one_text_are_an_error() {
+        let mut t = Template::new("set");
+        let err = t
+            .parse("a", r#"{{define "x"}}1{{end}}{{define "x"}}2{{end}}"#)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"template: a:1: template: multiple definition of template "x""#
+        );
+    }
+
+    #[test]
+    fn runaway_recursion_stops_at_go_depth_limit() {
+        let err = run(r#"{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}"#).unwrap_err();
+        assert!(
+            err.to_string().ends_with(&format!(
+                "exceeded maximum template depth ({MAX_EXEC_DEPTH})"
+            )),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn step_limit_stops_long_loops() {
+        let options = Options {
+            step_limit: Some(1000),
+            ..Options::default()
+        };
+        let err = run_with(options, "{{range 1000000}}x{{end}}").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("execution stopped after 1000 steps"),
+            "{err}"
+        );
+        // The same template without a limit runs to the end.
+        assert_eq!(run("{{range 3}}x{{end}}").unwrap(), "xxx");
+    }
+
+    #[test]
+    fn functions_can_run_templates_of_the_set() {
+        let call = Func::new(&[Param::String, Param::Any], None, |ctx, args| {
+            let name = args[0].as_str().unwrap_or_default().to_string();
+            ctx.execute_template(&name, args[1].clone())
+                .map(Value::from)
+        });
+        let mut t = Template::new("t").with_funcs([("run".to_string(), call)].into());
+        t.parse(
+            "t",
+            r#"{{define "x"}}[{{.}}]{{end}}{{run "x" .s | printf "%s!"}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.execute("t", &data()).unwrap(), "[hello]!");
+    }
+
+    #[test]
+    fn unknown_template_names_the_set() {
+        let t = Template::new("root");
+        let err = t.execute("nope", &Value::Nil).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"template: no template "nope" associated with template "root""#
+        );
     }
 }

@@ -387,10 +387,14 @@ mod tests {
     #[test]
     fn json_numbers_become_float64() {
         let v = Value::from_json(&serde_json::json!({"a": 3, "b": [1, "x", null]}));
-        let Value::Map(m) = &v else { panic!("not a map") };
+        let Value::Map(m) = &v else {
+            panic!("not a map")
+        };
         assert!(matches!(m.get("a"), Some(Value::Float(f)) if f == 3.0));
         assert_eq!(v.type_name(), "map[string]interface {}");
-        let Some(Value::List(l)) = m.get("b") else { panic!("not a list") };
+        let Some(Value::List(l)) = m.get("b") else {
+            panic!("not a list")
+        };
         assert_eq!(l.type_name(), "[]interface {}");
         assert!(l.items()[2].is_nil());
     }

@@ -31,15 +31,22 @@ const WARN_END: &str = "HELM_ERR_END";
 #[error("{0}")]
 pub struct RenderError(String);
 
-pub fn render(files: &[TemplateFile], options: &Options) -> Result<BTreeMap<String, String>, RenderError> {
+pub fn render(
+    files: &[TemplateFile],
+    options: &Options,
+) -> Result<BTreeMap<String, String>, RenderError> {
     let missing_key = if options.strict {
         MissingKey::Error
     } else {
         MissingKey::Zero
     };
     let mut set = Template::new(SET_NAME)
+        .with_funcs(crate::funcs::registry())
         .with_funcs(engine_funcs())
-        .with_options(crate::gotmpl::Options { missing_key });
+        .with_options(crate::gotmpl::Options {
+            missing_key,
+            step_limit: options.step_limit,
+        });
 
     let mut order: Vec<&TemplateFile> = files.iter().collect();
     order.sort_by(|a, b| parse_order(&a.name, &b.name));
@@ -54,7 +61,8 @@ pub fn render(files: &[TemplateFile], options: &Options) -> Result<BTreeMap<Stri
             continue;
         }
         if let Value::Map(data) = &file.data {
-            data.write().insert(Arc::from("Template"), template_object(file));
+            data.write()
+                .insert(Arc::from("Template"), template_object(file));
         }
         let out = set
             .execute(&file.name, &file.data)
@@ -71,7 +79,9 @@ fn parse_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 fn is_partial(name: &str) -> bool {
-    name.rsplit('/').next().is_some_and(|base| base.starts_with('_'))
+    name.rsplit('/')
+        .next()
+        .is_some_and(|base| base.starts_with('_'))
 }
 
 /// `.Template`: the file's name and its chart's templates directory.
@@ -79,7 +89,11 @@ fn template_object(file: &TemplateFile) -> Value {
     let mut entries = Entries::new();
     entries.insert(Arc::from("Name"), Value::str(&file.name));
     entries.insert(Arc::from("BasePath"), Value::str(&file.base_path));
-    Value::Map(Map::typed(entries, ElemType::Interface, Some("common.Values")))
+    Value::Map(Map::typed(
+        entries,
+        ElemType::Interface,
+        Some("common.Values"),
+    ))
 }
 
 /// Helm's own functions, which need the running template set.
@@ -92,7 +106,10 @@ fn engine_funcs() -> FuncMap {
         "include".into(),
         Func::new(&[Param::String, Param::Any], None, move |ctx, args| {
             let mut args = args.into_iter();
-            let name = args.next().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let name = args
+                .next()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             let data = args.next().unwrap_or_default();
             include(ctx, &counts, &name, data).map(Value::from)
         }),
@@ -102,7 +119,10 @@ fn engine_funcs() -> FuncMap {
         "tpl".into(),
         Func::new(&[Param::String, Param::Any], None, |ctx, args| {
             let mut args = args.into_iter();
-            let text = args.next().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let text = args
+                .next()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             let data = args.next().unwrap_or_default();
             tpl(ctx, &text, data).map(Value::from)
         }),
@@ -179,7 +199,11 @@ fn parse_error_message(file: &str, err: &Error) -> String {
     if tokens.len() == 1 {
         return format!("parse error in ({file}): {text}");
     }
-    format!("parse error at ({}): {}", tokens[1], tokens[tokens.len() - 1])
+    format!(
+        "parse error at ({}): {}",
+        tokens[1],
+        tokens[tokens.len() - 1]
+    )
 }
 
 /// Helm's `reformatExecErrorMsg`: the chain of template locations, one per line.
@@ -209,7 +233,12 @@ fn exec_error_message(file: &str, err: &Error) -> String {
             traces.push(trace);
         }
     }
-    traces.iter().map(Trace::to_string).collect::<String>().trim().to_string()
+    traces
+        .iter()
+        .map(Trace::to_string)
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// One level of a Go template error, as Helm takes it apart.
@@ -282,7 +311,10 @@ mod tests {
     fn parse_order_puts_deep_files_first_then_names_descending() {
         let mut names = vec!["a/templates/x", "a/charts/b/templates/y", "a/templates/z"];
         names.sort_by(|a, b| parse_order(a, b));
-        assert_eq!(names, ["a/charts/b/templates/y", "a/templates/z", "a/templates/x"]);
+        assert_eq!(
+            names,
+            ["a/charts/b/templates/y", "a/templates/z", "a/templates/x"]
+        );
     }
 
     #[test]

@@ -16,15 +16,51 @@ const CHART: &str = "conf";
 /// a byte that isn't becomes U+FFFD. Each entry is checked, so the list can't go
 /// stale: an error must contain the text, an output must equal it.
 const DEVIATIONS: &[(&str, &str, &str)] = &[
-    ("literals.cases", "string-hex-escape-invalid-utf8-quoted", "\"\u{fffd}\""),
-    ("literals.cases", "imaginary-literal", "is not supported by wheelhouse"),
-    ("literals.cases", "complex-literal", "is not supported by wheelhouse"),
-    ("literals.cases", "complex-literal-negative-imag", "is not supported by wheelhouse"),
-    ("compare.cases", "eq-complex", "is not supported by wheelhouse"),
-    ("compare.cases", "lt-complex-error", "is not supported by wheelhouse"),
-    ("if.cases", "if-truth-complex-zero", "is not supported by wheelhouse"),
-    ("logic.cases", "not-complex", "is not supported by wheelhouse"),
-    ("printf.cases", "printf-v-complex", "is not supported by wheelhouse"),
+    (
+        "literals.cases",
+        "string-hex-escape-invalid-utf8-quoted",
+        "\"\u{fffd}\"",
+    ),
+    (
+        "literals.cases",
+        "imaginary-literal",
+        "is not supported by wheelhouse",
+    ),
+    (
+        "literals.cases",
+        "complex-literal",
+        "is not supported by wheelhouse",
+    ),
+    (
+        "literals.cases",
+        "complex-literal-negative-imag",
+        "is not supported by wheelhouse",
+    ),
+    (
+        "compare.cases",
+        "eq-complex",
+        "is not supported by wheelhouse",
+    ),
+    (
+        "compare.cases",
+        "lt-complex-error",
+        "is not supported by wheelhouse",
+    ),
+    (
+        "if.cases",
+        "if-truth-complex-zero",
+        "is not supported by wheelhouse",
+    ),
+    (
+        "logic.cases",
+        "not-complex",
+        "is not supported by wheelhouse",
+    ),
+    (
+        "printf.cases",
+        "printf-v-complex",
+        "is not supported by wheelhouse",
+    ),
 ];
 
 #[derive(Debug, Default)]
@@ -72,9 +108,9 @@ fn parse_cases(path: &Path) -> Vec<Case> {
             "output" => case.expected = Expected::Output(text),
             "error" => case.expected = Expected::Error(text),
             other => {
-                let file = other.strip_prefix("file ").unwrap_or_else(|| {
-                    panic!("case {}: unknown section {other:?}", case.name)
-                });
+                let file = other
+                    .strip_prefix("file ")
+                    .unwrap_or_else(|| panic!("case {}: unknown section {other:?}", case.name));
                 case.extra_files.push((file.to_string(), text));
             }
         }
@@ -112,12 +148,9 @@ fn entries(pairs: Vec<(&str, Value)>) -> Entries {
 /// Helm drops keys whose value is null when it coalesces a chart's values: in
 /// maps nested in maps, not in anything inside a list.
 fn drop_null_keys(json: &mut serde_json::Value) {
-    match json {
-        serde_json::Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(drop_null_keys);
-        }
-        _ => {}
+    if let serde_json::Value::Object(map) = json {
+        map.retain(|_, v| !v.is_null());
+        map.values_mut().for_each(drop_null_keys);
     }
 }
 

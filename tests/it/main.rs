@@ -1,3 +1,6 @@
 //! The one integration-test binary: each module tests one area end to end.
 
+// A failed unwrap in a test is a failed test, with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod gotmpl_conformance;
