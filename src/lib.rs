@@ -1,5 +1,7 @@
 //! wheelhouse: a terminal release manager for Helm charts.
 
+pub mod chart;
+pub mod cli;
 pub mod funcs;
 pub mod gotmpl;
 pub mod render;

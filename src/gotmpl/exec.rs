@@ -254,10 +254,13 @@ impl<'t> State<'t> {
 
     fn print_value(&mut self, node: &'t Node, val: &Val) {
         self.at = At::Node(node);
-        if val.v.is_nil() && !matches!(val.v, Value::Object(_)) {
-            self.out.push_str("<no value>");
-        } else {
-            super::fmt::write_value(&mut self.out, &val.v);
+        match &val.v {
+            Value::Nil => self.out.push_str("<no value>"),
+            Value::Object(o) => match o.format_action() {
+                Some(text) => self.out.push_str(&text),
+                None => super::fmt::write_value(&mut self.out, &val.v),
+            },
+            other => super::fmt::write_value(&mut self.out, other),
         }
     }
 

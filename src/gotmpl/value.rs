@@ -242,6 +242,13 @@ pub trait Object: Send + Sync {
     /// What `%v` prints for the object.
     fn format_v(&self) -> String;
 
+    /// What an action (`{{ .X }}`) prints, when that differs from `%v`. Go's
+    /// executor takes the address of a struct reached through a pointer, so a
+    /// `String` method with a pointer receiver applies there but not in `printf`.
+    fn format_action(&self) -> Option<String> {
+        None
+    }
+
     /// A nil pointer of the object's type: false in `if`, an error on field access.
     fn is_nil(&self) -> bool {
         false

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::gotmpl::Value;
 
 mod engine;
+pub mod sort;
 
 pub use engine::RenderError;
 
@@ -27,9 +28,15 @@ pub struct TemplateFile {
 pub struct Options {
     /// Helm's `--strict`: a missing value is an error instead of an empty string.
     pub strict: bool,
+    /// Stops a runaway render after this many template steps (see
+    /// `gotmpl::Options::step_limit`); off by default, as in Helm.
+    pub step_limit: Option<u64>,
 }
 
 /// Renders every file, returning each non-partial file's output by template name.
-pub fn render(files: &[TemplateFile], options: &Options) -> Result<BTreeMap<String, String>, RenderError> {
+pub fn render(
+    files: &[TemplateFile],
+    options: &Options,
+) -> Result<BTreeMap<String, String>, RenderError> {
     engine::render(files, options)
 }

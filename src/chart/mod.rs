@@ -1,0 +1,79 @@
+//! Charts: loading a chart directory, reading its YAML the way Helm does, and
+//! building the data its templates see.
+//!
+//! Owns the chart model (metadata, default values, templates, other files), the
+//! directory loader, YAML decoding with Helm's rules, values coalescing, and the
+//! built-in objects Helm derives from a chart (`.Chart`, `.Release`,
+//! `.Capabilities`). Knows nothing of template execution: `render` takes it from
+//! here.
+
+pub mod capabilities;
+pub mod coalesce;
+pub mod loader;
+pub mod metadata;
+pub mod name;
+pub mod render_values;
+pub mod yaml;
+
+pub use capabilities::Capabilities;
+pub use loader::{LoadError, load_dir};
+pub use metadata::Metadata;
+pub use render_values::{ReleaseOptions, to_render_values};
+
+use crate::gotmpl::Entries;
+
+/// A loaded chart.
+#[derive(Debug)]
+pub struct Chart {
+    pub metadata: Metadata,
+    /// The chart's `values.yaml`, or empty when it has none.
+    pub values: Entries,
+    /// Files under `templates/`, named `templates/...`, in lexical order.
+    pub templates: Vec<ChartFile>,
+    /// Every other file, for `.Files` (not offered to templates yet).
+    pub files: Vec<ChartFile>,
+}
+
+/// One file of a chart, named relative to the chart directory with `/`.
+#[derive(Debug, Clone)]
+pub struct ChartFile {
+    pub name: String,
+    pub data: Vec<u8>,
+}
+
+impl Chart {
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+
+    /// Helm's `checkIfInstallable`: only application charts render on their own.
+    pub fn check_installable(&self) -> Result<(), NotInstallable> {
+        match self.metadata.r#type.as_str() {
+            "" | "application" => Ok(()),
+            other => Err(NotInstallable(other.to_string())),
+        }
+    }
+
+    /// Each template as Helm's engine names it (`CHART/templates/PATH`), with its
+    /// source and `.Template.BasePath`.
+    pub fn template_sources(&self) -> impl Iterator<Item = TemplateSource> + '_ {
+        let base_path = format!("{}/templates", self.name());
+        self.templates.iter().map(move |f| TemplateSource {
+            name: format!("{}/{}", self.name(), f.name),
+            source: String::from_utf8_lossy(&f.data).into_owned(),
+            base_path: base_path.clone(),
+        })
+    }
+}
+
+/// A template ready for the engine.
+pub struct TemplateSource {
+    pub name: String,
+    pub source: String,
+    pub base_path: String,
+}
+
+/// Helm refuses to install (or template) library charts.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} charts are not installable")]
+pub struct NotInstallable(pub String);

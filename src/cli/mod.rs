@@ -1,0 +1,125 @@
+//! The command line: Helm's verbs and flags, one file per command group.
+//!
+//! Owns parsing arguments (clap), turning raw flags into validated options before
+//! any work starts, and the edge behaviour Helm users expect: errors printed as
+//! `Error: <message>` on stderr with exit code 1. Command bodies stay thin; the
+//! work happens in the library modules they call.
+
+mod completion;
+mod template;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, CommandFactory, Parser, Subcommand};
+
+/// The namespace Helm uses when neither a flag, the environment nor a kubeconfig
+/// context names one.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// A terminal release manager for Helm charts.
+#[derive(Debug, Parser)]
+#[command(name = "wheelhouse", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Helm's global flags, accepted before or after the command.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Namespace scope for this request
+    #[arg(short = 'n', long, env = "HELM_NAMESPACE", global = true)]
+    pub namespace: Option<String>,
+    /// Name of the kubeconfig context to use
+    #[arg(long, env = "HELM_KUBECONTEXT", global = true, value_name = "CONTEXT")]
+    pub kube_context: Option<String>,
+    /// Path to the kubeconfig file
+    #[arg(long, env = "KUBECONFIG", global = true, value_name = "PATH")]
+    pub kubeconfig: Option<String>,
+    /// Enable verbose output
+    #[arg(
+        long,
+        env = "HELM_DEBUG",
+        global = true,
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
+    )]
+    pub debug: bool,
+}
+
+/// Settings shared by every command, validated (Helm's `EnvSettings`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The namespace to act in: the flag or `HELM_NAMESPACE`, else `default`
+    /// (reading the kubeconfig context's namespace comes with cluster access).
+    pub namespace: String,
+    pub kube_context: Option<String>,
+    pub kubeconfig: Option<String>,
+    pub debug: bool,
+}
+
+impl GlobalArgs {
+    fn settings(&self) -> Settings {
+        let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+        Settings {
+            namespace: non_empty(&self.namespace).unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
+            kube_context: non_empty(&self.kube_context),
+            kubeconfig: non_empty(&self.kubeconfig),
+            debug: self.debug,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Locally render templates
+    Template(template::TemplateArgs),
+    /// Generate autocompletion scripts for the specified shell
+    Completion(completion::CompletionArgs),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and --version are not failures; every usage error exits 1 like Helm.
+            let code = if err.use_stderr() { 1 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("Error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.global.settings();
+    match cli.command {
+        // The TUI will open here; until it exists, show what there is.
+        None => {
+            let help = Cli::command().render_help();
+            print_stdout(&help.to_string())
+        }
+        Some(Command::Template(args)) => template::run(args, &settings),
+        Some(Command::Completion(args)) => completion::run(&args),
+    }
+}
+
+/// Writes command output; a closed pipe (`| head`) is not an error.
+pub(crate) fn print_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
