@@ -14,7 +14,7 @@ pub(super) fn register(funcs: &mut FuncMap) {
 /// Sprig's `slice LIST [START [END]]`, which replaces Go's built-in in Helm:
 /// only slices, indexes converted leniently, extra indexes ignored, and an empty
 /// list gives nil.
-fn slice(args: Vec<Value>) -> Result<Value, Error> {
+fn slice(args: &[Value]) -> Result<Value, Error> {
     let list = match &args[0] {
         Value::List(list) => list,
         // Sprig asks reflect for the kind of a nil interface and crashes; Go's

@@ -68,7 +68,7 @@ impl Builtin {
     }
 
     /// Fixed parameters and the `...` element type, as Go declares them.
-    pub fn signature(self) -> (Vec<ArgType>, Option<ArgType>) {
+    pub fn signature(self) -> (&'static [ArgType], Option<ArgType>) {
         use ArgType::{Go, Reflect};
         match self {
             Builtin::And
@@ -76,22 +76,26 @@ impl Builtin {
             | Builtin::Call
             | Builtin::Index
             | Builtin::Slice
-            | Builtin::Eq => (vec![Reflect], Some(Reflect)),
-            Builtin::Not | Builtin::Len => (vec![Reflect], None),
+            | Builtin::Eq => (&[Reflect], Some(Reflect)),
+            Builtin::Not | Builtin::Len => (&[Reflect], None),
             Builtin::Html | Builtin::Js | Builtin::Urlquery | Builtin::Print | Builtin::Println => {
-                (vec![], Some(Go(Param::Any)))
+                (&[], Some(Go(Param::Any)))
             }
-            Builtin::Printf => (vec![Go(Param::String)], Some(Go(Param::Any))),
+            Builtin::Printf => (&[Go(Param::String)], Some(Go(Param::Any))),
             Builtin::Ne | Builtin::Lt | Builtin::Le | Builtin::Gt | Builtin::Ge => {
-                (vec![Reflect, Reflect], None)
+                (&[Reflect, Reflect], None)
             }
         }
     }
 
     /// Runs the built-in on checked arguments. `and`, `or` and `call` are handled
     /// by the executor, which must control their evaluation.
-    pub fn apply(self, args: Vec<Val>) -> Result<Val, Error> {
-        let values = || args.iter().map(|a| a.v.clone()).collect::<Vec<_>>();
+    /// `scratch` is an empty buffer the `...any` functions may use.
+    pub fn apply(self, args: &[Val], scratch: &mut Vec<Value>) -> Result<Val, Error> {
+        fn values<'s>(args: &[Val], scratch: &'s mut Vec<Value>) -> &'s [Value] {
+            scratch.extend(args.iter().map(|a| a.v.clone()));
+            scratch
+        }
         Ok(match self {
             Builtin::And | Builtin::Or | Builtin::Call => {
                 return Err(Error::msg(
@@ -102,21 +106,23 @@ impl Builtin {
             Builtin::Len => Val::new(Value::int(length(&args[0])?)),
             Builtin::Index => index(&args[0], &args[1..])?,
             Builtin::Slice => slice(&args[0], &args[1..])?,
-            Builtin::Print => Val::new(Value::from(super::fmt::sprint(&values()))),
-            Builtin::Println => Val::new(Value::from(super::fmt::sprintln(&values()))),
+            Builtin::Print => Val::new(Value::from(super::fmt::sprint(values(args, scratch)))),
+            Builtin::Println => Val::new(Value::from(super::fmt::sprintln(values(args, scratch)))),
             Builtin::Printf => {
-                let format = args[0].v.as_str().unwrap_or_default().to_string();
-                let rest: Vec<Value> = args[1..].iter().map(|a| a.v.clone()).collect();
-                Val::new(Value::from(super::fmt::sprintf(&format, &rest)))
+                let format = args[0].v.as_str().unwrap_or_default();
+                Val::new(Value::from(super::fmt::sprintf(
+                    format,
+                    values(&args[1..], scratch),
+                )))
             }
             Builtin::Html => Val::new(Value::from(super::escape::html_escape(
-                &super::escape::eval_args(&values()),
+                &super::escape::eval_args(values(args, scratch)),
             ))),
             Builtin::Js => Val::new(Value::from(super::escape::js_escape(
-                &super::escape::eval_args(&values()),
+                &super::escape::eval_args(values(args, scratch)),
             ))),
             Builtin::Urlquery => Val::new(Value::from(super::escape::url_query_escape(
-                &super::escape::eval_args(&values()),
+                &super::escape::eval_args(values(args, scratch)),
             ))),
             Builtin::Eq => Val::new(Value::Bool(eq(&args[0], &args[1..])?)),
             Builtin::Ne => Val::new(Value::Bool(!eq(&args[0], &args[1..])?)),

@@ -145,9 +145,41 @@ enum Callee<'f> {
     Func(&'f Func),
 }
 
-struct Signature {
-    fixed: Vec<ArgType>,
-    variadic: Option<ArgType>,
+/// A callee's parameters, borrowed: built-ins declare theirs statically, functions
+/// carry theirs.
+enum Signature<'f> {
+    Builtin(&'static [ArgType], Option<ArgType>),
+    Func(&'f [Param], Option<Param>),
+}
+
+impl Signature<'_> {
+    fn fixed_len(&self) -> usize {
+        match self {
+            Signature::Builtin(fixed, _) => fixed.len(),
+            Signature::Func(fixed, _) => fixed.len(),
+        }
+    }
+
+    fn is_variadic(&self) -> bool {
+        match self {
+            Signature::Builtin(_, v) => v.is_some(),
+            Signature::Func(_, v) => v.is_some(),
+        }
+    }
+
+    fn fixed(&self, i: usize) -> ArgType {
+        match self {
+            Signature::Builtin(fixed, _) => fixed[i],
+            Signature::Func(fixed, _) => ArgType::Go(fixed[i]),
+        }
+    }
+
+    fn variadic(&self) -> ArgType {
+        match self {
+            Signature::Builtin(_, v) => v.unwrap_or(ArgType::Go(Param::Any)),
+            Signature::Func(_, v) => ArgType::Go(v.unwrap_or(Param::Any)),
+        }
+    }
 }
 
 /// One execution of one template.
@@ -157,8 +189,14 @@ pub(crate) struct State<'t> {
     out: String,
     at: At<'t>,
     vars: Vec<(&'t str, Val)>,
+    /// Where the running template's variables start: a `{{template}}` call sees
+    /// only its own `$`, not its caller's variables.
+    frame: usize,
     depth: usize,
     budget: &'t Budget,
+    /// Argument buffers, reused across calls (calls nest, so there are several).
+    spare_args: Vec<Vec<Val>>,
+    spare_values: Vec<Vec<Value>>,
 }
 
 /// Runs `tree` of `set` with `data` as dot, appending output to `out`.
@@ -175,16 +213,28 @@ pub(crate) fn execute(
         out: std::mem::take(out),
         at: At::None,
         vars: vec![("$", data.clone())],
+        frame: 0,
         depth: 0,
         budget,
+        spare_args: Vec::new(),
+        spare_values: Vec::new(),
     };
-    let result = state.walk_list(&data, &tree.root);
+    // Functions such as `include` start executions from inside executions.
+    let result = grow_stack(|| state.walk_list(&data, &tree.root));
     *out = state.out;
     match result {
         Ok(()) => Ok(()),
         Err(Flow::Error(e)) => Err(e),
         Err(Flow::Break | Flow::Continue) => Err(Error::msg("break or continue outside range")),
     }
+}
+
+/// Runs `f` with enough stack for one more level of recursion, growing the stack
+/// on the heap when it runs low, so deeply nested templates can't overflow it.
+/// Called only where execution recurses: control structures, template calls,
+/// parenthesised pipelines and nested executions.
+fn grow_stack<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
 }
 
 impl<'t> State<'t> {
@@ -215,7 +265,12 @@ impl<'t> State<'t> {
     }
 
     fn walk(&mut self, dot: &Val, node: &'t Node) -> R<()> {
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.walk_node(dot, node))
+        match node {
+            Node::If(_) | Node::Range(_) | Node::With(_) | Node::Template { .. } => {
+                grow_stack(|| self.walk_node(dot, node))
+            }
+            _ => self.walk_node(dot, node),
+        }
     }
 
     fn walk_node(&mut self, dot: &Val, node: &'t Node) -> R<()> {
@@ -227,6 +282,9 @@ impl<'t> State<'t> {
                 Ok(())
             }
             Node::Action { pipe, .. } => {
+                if self.print_field_in_place(dot, pipe)? {
+                    return Ok(());
+                }
                 let val = self.eval_pipeline(dot, Some(pipe))?;
                 if pipe.decl.is_empty() {
                     self.print_value(node, &val);
@@ -250,6 +308,48 @@ impl<'t> State<'t> {
         Err(self.errorf(format!(
             "execution stopped after {limit} steps (the step limit)"
         )))
+    }
+
+    /// `{{ .a.b }}` or `{{ $x.a }}` printing a plain value found in maps: written
+    /// straight from the map, without copying it out. False when the action is
+    /// anything else, for the general path to handle.
+    fn print_field_in_place(&mut self, dot: &Val, pipe: &'t Pipe) -> R<bool> {
+        let [cmd] = pipe.cmds.as_slice() else {
+            return Ok(false);
+        };
+        if !pipe.decl.is_empty() || cmd.args.len() != 1 {
+            return Ok(false);
+        }
+        let frame_vars = &self.vars[self.frame..];
+        let (receiver, idents) = match &cmd.args[0] {
+            Arg::Field { idents, .. } => (dot, idents.as_slice()),
+            Arg::Variable { idents, .. } if idents.len() > 1 => {
+                match frame_vars.iter().rev().find(|(n, _)| *n == idents[0]) {
+                    Some((_, v)) => (v, &idents[1..]),
+                    None => return Ok(false),
+                }
+            }
+            _ => return Ok(false),
+        };
+        let Value::Map(map) = &receiver.v else {
+            return Ok(false);
+        };
+        let out = &mut self.out;
+        let printed = with_path(map, idents, &mut |value| match value {
+            Value::Str(text) => {
+                out.push_str(text);
+                true
+            }
+            Value::Bool(_) | Value::Int(..) | Value::Uint(..) | Value::Float(_) => {
+                super::fmt::write_value(out, value);
+                true
+            }
+            _ => false,
+        });
+        if printed == Some(true) {
+            self.step()?;
+        }
+        Ok(printed == Some(true))
     }
 
     fn print_value(&mut self, node: &'t Node, val: &Val) {
@@ -413,17 +513,26 @@ impl<'t> State<'t> {
         }
         let new_dot = self.eval_pipeline(dot, pipe)?;
         let saved_tree = std::mem::replace(&mut self.tree, tree);
-        let saved_vars = std::mem::replace(&mut self.vars, vec![("$", new_dot.clone())]);
+        let saved_frame = self.frame;
+        let mark = self.vars.len();
+        self.frame = mark;
+        self.vars.push(("$", new_dot.clone()));
         self.depth += 1;
         let result = self.walk_list(&new_dot, &tree.root);
         self.depth -= 1;
+        self.vars.truncate(mark);
+        self.frame = saved_frame;
         self.tree = saved_tree;
-        self.vars = saved_vars;
         result
     }
 
     fn set_var(&mut self, name: &str, value: Val) -> R<()> {
-        match self.vars.iter_mut().rev().find(|(n, _)| *n == name) {
+        let frame = self.frame;
+        match self.vars[frame..]
+            .iter_mut()
+            .rev()
+            .find(|(n, _)| *n == name)
+        {
             Some(slot) => {
                 slot.1 = value;
                 Ok(())
@@ -440,19 +549,30 @@ impl<'t> State<'t> {
     }
 
     fn var_value(&self, name: &str) -> R<Val> {
-        match self.vars.iter().rev().find(|(n, _)| *n == name) {
-            Some((_, v)) => Ok(v.clone()),
+        self.var_ref(name).cloned()
+    }
+
+    fn var_ref(&self, name: &str) -> R<&Val> {
+        match self.vars[self.frame..]
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+        {
+            Some((_, v)) => Ok(v),
             None => Err(self.errorf(format!("undefined variable: {name}"))),
         }
     }
 
     fn eval_pipeline(&mut self, dot: &Val, pipe: Option<&'t Pipe>) -> R<Val> {
-        let Some(pipe) = pipe else {
-            return Ok(Val::invalid());
-        };
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
-            self.eval_pipeline_inner(dot, pipe)
-        })
+        match pipe {
+            Some(pipe) => self.eval_pipeline_inner(dot, pipe),
+            None => Ok(Val::invalid()),
+        }
+    }
+
+    /// A parenthesised pipeline: parentheses nest as deep as the parser allows.
+    fn eval_nested_pipeline(&mut self, dot: &Val, pipe: &'t Pipe) -> R<Val> {
+        grow_stack(|| self.eval_pipeline_inner(dot, pipe))
     }
 
     fn eval_pipeline_inner(&mut self, dot: &Val, pipe: &'t Pipe) -> R<Val> {
@@ -486,6 +606,9 @@ impl<'t> State<'t> {
         match first {
             Arg::Field { idents, .. } => {
                 self.at = At::Arg(first);
+                if let Some(found) = fast_path(dot, idents, &cmd.args, &final_) {
+                    return Ok(found);
+                }
                 return self.eval_field_chain(dot, dot.clone(), first, idents, &cmd.args, final_);
             }
             Arg::Chain { .. } => return self.eval_chain(dot, first, &cmd.args, final_),
@@ -494,7 +617,7 @@ impl<'t> State<'t> {
             }
             Arg::Pipe(pipe) => {
                 self.not_a_function(&cmd.args, &final_)?;
-                return self.eval_pipeline(dot, Some(pipe));
+                return self.eval_nested_pipeline(dot, pipe);
             }
             Arg::Variable { .. } => return self.eval_variable(dot, first, &cmd.args, final_),
             _ => {}
@@ -566,6 +689,11 @@ impl<'t> State<'t> {
         let Arg::Variable { idents, .. } = node else {
             return Err(self.errorf("internal error: not a variable"));
         };
+        if idents.len() > 1
+            && let Some(found) = fast_path(self.var_ref(&idents[0])?, &idents[1..], args, &final_)
+        {
+            return Ok(found);
+        }
         let value = self.var_value(&idents[0])?;
         if idents.len() == 1 {
             self.not_a_function(args, &final_)?;
@@ -685,16 +813,13 @@ impl<'t> State<'t> {
         self.eval_call(dot, callee, call_node, name, args, final_)
     }
 
-    fn signature(callee: &Callee<'_>) -> Signature {
+    fn signature<'f>(callee: &Callee<'f>) -> Signature<'f> {
         match callee {
             Callee::Builtin(b) => {
                 let (fixed, variadic) = b.signature();
-                Signature { fixed, variadic }
+                Signature::Builtin(fixed, variadic)
             }
-            Callee::Func(f) => Signature {
-                fixed: f.params.iter().map(|p| ArgType::Go(*p)).collect(),
-                variadic: f.variadic.map(ArgType::Go),
-            },
+            Callee::Func(f) => Signature::Func(&f.params, f.variadic),
         }
     }
 
@@ -713,20 +838,20 @@ impl<'t> State<'t> {
         };
         let sig = Self::signature(&callee);
         let num_in = args.len() + usize::from(final_.is_some());
-        let num_fixed = if sig.variadic.is_some() {
-            if num_in < sig.fixed.len() {
+        let num_fixed = if sig.is_variadic() {
+            if num_in < sig.fixed_len() {
                 return Err(self.errorf(format!(
                     "wrong number of args for {name}: want at least {} got {}",
-                    sig.fixed.len(),
+                    sig.fixed_len(),
                     args.len()
                 )));
             }
-            sig.fixed.len()
+            sig.fixed_len()
         } else {
-            if num_in != sig.fixed.len() {
+            if num_in != sig.fixed_len() {
                 return Err(self.errorf(format!(
                     "wrong number of args for {name}: want {} got {num_in}",
-                    sig.fixed.len()
+                    sig.fixed_len()
                 )));
             }
             args.len()
@@ -747,23 +872,21 @@ impl<'t> State<'t> {
             return Ok(v);
         }
 
-        let mut argv: Vec<Val> = Vec::with_capacity(num_in);
+        let mut argv = self.spare_args.pop().unwrap_or_default();
+        argv.clear();
         for (i, arg) in args.iter().enumerate() {
             let typ = if i < num_fixed {
-                sig.fixed[i]
+                sig.fixed(i)
             } else {
-                sig.variadic.unwrap_or(ArgType::Go(Param::Any))
+                sig.variadic()
             };
             argv.push(self.eval_arg(dot, typ, arg)?);
         }
         if let Some(final_) = final_ {
-            let typ = if sig.variadic.is_some() && num_in > num_fixed {
-                sig.variadic.unwrap_or(ArgType::Go(Param::Any))
+            let typ = if sig.is_variadic() && num_in > num_fixed {
+                sig.variadic()
             } else {
-                sig.fixed
-                    .get(num_in - 1)
-                    .copied()
-                    .unwrap_or(ArgType::Go(Param::Any))
+                sig.fixed(num_in - 1)
             };
             argv.push(self.validate_type(final_, typ)?);
         }
@@ -776,14 +899,27 @@ impl<'t> State<'t> {
                 };
                 builtins::call(&callee_name, &argv)
             }
-            Callee::Builtin(b) => b.apply(argv),
+            Callee::Builtin(b) => {
+                let mut values = self.spare_values.pop().unwrap_or_default();
+                let result = b.apply(&argv, &mut values);
+                values.clear();
+                self.spare_values.push(values);
+                result
+            }
             Callee::Func(f) => {
-                let values = argv.into_iter().map(|a| a.v).collect();
+                let mut values = self.spare_values.pop().unwrap_or_default();
+                values.clear();
+                values.extend(argv.drain(..).map(|a| a.v));
                 let body = f.body.clone();
                 let mut ctx = CallContext { state: self };
-                body(&mut ctx, values).map(Val::new)
+                let result = body(&mut ctx, &values).map(Val::new);
+                values.clear();
+                self.spare_values.push(values);
+                result
             }
         };
+        argv.clear();
+        self.spare_args.push(argv);
         result.map_err(|err| {
             self.at = call_node;
             Flow::Error(self.error_with(format!("error calling {name}: {err}"), Some(err)))
@@ -835,10 +971,15 @@ impl<'t> State<'t> {
             }
             Arg::Field { idents, .. } => {
                 let args = std::slice::from_ref(node);
-                Some(self.eval_field_chain(dot, dot.clone(), node, idents, args, None)?)
+                match fast_path(dot, idents, args, &None) {
+                    Some(found) => Some(found),
+                    None => {
+                        Some(self.eval_field_chain(dot, dot.clone(), node, idents, args, None)?)
+                    }
+                }
             }
             Arg::Variable { .. } => Some(self.eval_variable(dot, node, &[], None)?),
-            Arg::Pipe(pipe) => Some(self.eval_pipeline(dot, Some(pipe))?),
+            Arg::Pipe(pipe) => Some(self.eval_nested_pipeline(dot, pipe)?),
             Arg::Identifier { name, .. } => {
                 Some(self.eval_function(dot, node, name, At::Arg(node), None, None)?)
             }
@@ -891,6 +1032,45 @@ impl<'t> State<'t> {
                 "can't handle assignment of {node} to empty interface argument"
             ))),
         }
+    }
+}
+
+/// The common case of a field chain, `.a.b.c` through maps of `interface {}`
+/// values to a key that exists, looked up without cloning anything but the result.
+/// `None` whenever anything else happens (a missing key, a non-map, arguments),
+/// and the caller takes Go's general path, with its exact errors.
+fn fast_path(receiver: &Val, idents: &[String], args: &[Arg], final_: &Option<Val>) -> Option<Val> {
+    if args.len() > 1 || final_.is_some() {
+        return None;
+    }
+    let Value::Map(map) = &receiver.v else {
+        return None;
+    };
+    lookup_path(map, idents).map(Val::boxed)
+}
+
+fn lookup_path(map: &super::value::Map, idents: &[String]) -> Option<Value> {
+    with_path(map, idents, &mut |v| v.clone())
+}
+
+/// Finds `idents` through nested maps of `interface {}` values and applies `f` to
+/// what is there, while the maps are read-locked; `None` if the path leaves maps
+/// or a key is missing.
+fn with_path<T>(
+    map: &super::value::Map,
+    idents: &[String],
+    f: &mut dyn FnMut(&Value) -> T,
+) -> Option<T> {
+    if map.elem() != ElemType::Interface {
+        return None;
+    }
+    // Recursive read: a map may (through Sprig's `set`) contain itself.
+    let entries = map.read_recursive();
+    let value = entries.get(idents.first()?.as_str())?;
+    match (idents.len(), value) {
+        (1, v) => Some(f(v)),
+        (_, Value::Map(inner)) => with_path(inner, &idents[1..], f),
+        _ => None,
     }
 }
 

@@ -1209,8 +1209,16 @@ fn can_backquote(s: &str) -> bool {
 /// Appends `s` as a Go string literal; `ascii_only` escapes every non-ASCII rune too.
 fn append_quoted(out: &mut String, s: &str, quote: char, ascii_only: bool) {
     out.push(quote);
-    for c in s.chars() {
-        append_escaped_rune(out, c, quote, ascii_only);
+    // Most quoted text is printable ASCII with nothing to escape: copy it whole.
+    let plain = s
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'\\' && char::from(b) != quote);
+    if plain {
+        out.push_str(s);
+    } else {
+        for c in s.chars() {
+            append_escaped_rune(out, c, quote, ascii_only);
+        }
     }
     out.push(quote);
 }

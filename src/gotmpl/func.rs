@@ -80,7 +80,7 @@ pub trait Context {
 }
 
 /// A function's body: arguments already checked against the signature.
-pub type Body = dyn Fn(&mut dyn Context, Vec<Value>) -> Result<Value, Error> + Send + Sync;
+pub type Body = dyn Fn(&mut dyn Context, &[Value]) -> Result<Value, Error> + Send + Sync;
 
 /// A function that templates can call.
 #[derive(Clone)]
@@ -95,7 +95,7 @@ impl Func {
     pub fn new(
         params: &[Param],
         variadic: Option<Param>,
-        body: impl Fn(&mut dyn Context, Vec<Value>) -> Result<Value, Error> + Send + Sync + 'static,
+        body: impl Fn(&mut dyn Context, &[Value]) -> Result<Value, Error> + Send + Sync + 'static,
     ) -> Func {
         Func {
             params: params.to_vec(),
@@ -108,7 +108,7 @@ impl Func {
     pub fn pure(
         params: &[Param],
         variadic: Option<Param>,
-        body: impl Fn(Vec<Value>) -> Result<Value, Error> + Send + Sync + 'static,
+        body: impl Fn(&[Value]) -> Result<Value, Error> + Send + Sync + 'static,
     ) -> Func {
         Func::new(params, variadic, move |_, args| body(args))
     }

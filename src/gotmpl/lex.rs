@@ -5,6 +5,7 @@
 //! it accepts as it goes: `break` and `continue` are keywords only where no function
 //! of that name exists.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use unicode_general_category::{GeneralCategory, get_general_category};
@@ -85,16 +86,17 @@ fn keyword(word: &str) -> Option<ItemType> {
     })
 }
 
-/// One token. `val` is the item's text, or the message for an error item.
+/// One token. `val` is the item's text (borrowed from the template), or the
+/// message for an error item.
 #[derive(Clone, Debug)]
-pub(crate) struct Item {
+pub(crate) struct Item<'a> {
     pub typ: ItemType,
     pub pos: usize,
-    pub val: String,
+    pub val: Cow<'a, str>,
     pub line: usize,
 }
 
-impl fmt::Display for Item {
+impl fmt::Display for Item<'_> {
     /// Go's `item.String()`, which parse errors quote.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.typ {
@@ -250,11 +252,11 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn item(&mut self, typ: ItemType) -> Item {
+    fn item(&mut self, typ: ItemType) -> Item<'a> {
         let item = Item {
             typ,
             pos: self.start,
-            val: self.input[self.start..self.pos].to_string(),
+            val: Cow::Borrowed(&self.input[self.start..self.pos]),
             line: self.start_line,
         };
         self.start = self.pos;
@@ -283,18 +285,18 @@ impl<'a> Lexer<'a> {
         self.backup();
     }
 
-    fn error(&mut self, message: String) -> Item {
+    fn error(&mut self, message: String) -> Item<'a> {
         self.state = State::Done;
         Item {
             typ: ItemType::Error,
             pos: self.start,
-            val: message,
+            val: Cow::Owned(message),
             line: self.start_line,
         }
     }
 
     /// The next item. After EOF or an error, keeps returning EOF.
-    pub fn next_item(&mut self) -> Item {
+    pub fn next_item(&mut self) -> Item<'a> {
         loop {
             let produced = match self.state {
                 State::Text => self.lex_text(),
@@ -313,7 +315,7 @@ impl<'a> Lexer<'a> {
                 State::Done => Some(Item {
                     typ: ItemType::Eof,
                     pos: self.pos,
-                    val: String::new(),
+                    val: Cow::Borrowed(""),
                     line: self.line,
                 }),
             };
@@ -323,9 +325,9 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_text(&mut self) -> Option<Item> {
+    fn lex_text(&mut self) -> Option<Item<'a>> {
         self.width = 0;
-        if let Some(x) = self.rest().find(LEFT_DELIM) {
+        if let Some(x) = memchr::memmem::find(self.rest().as_bytes(), LEFT_DELIM.as_bytes()) {
             let delim_at = self.pos + x;
             let trim =
                 if has_left_trim_marker(&self.input.as_bytes()[delim_at + LEFT_DELIM.len()..]) {
@@ -364,7 +366,7 @@ impl<'a> Lexer<'a> {
         (rest.starts_with(RIGHT_DELIM.as_bytes()), false)
     }
 
-    fn lex_left_delim(&mut self) -> Option<Item> {
+    fn lex_left_delim(&mut self) -> Option<Item<'a>> {
         self.pos += LEFT_DELIM.len();
         let trim = has_left_trim_marker(self.rest().as_bytes());
         let after_marker = if trim { TRIM_MARKER_LEN } else { 0 };
@@ -382,7 +384,7 @@ impl<'a> Lexer<'a> {
         Some(item)
     }
 
-    fn lex_comment(&mut self) -> Option<Item> {
+    fn lex_comment(&mut self) -> Option<Item<'a>> {
         self.pos += LEFT_COMMENT.len();
         let Some(i) = self.rest().find(RIGHT_COMMENT) else {
             return Some(self.error("unclosed comment".into()));
@@ -404,7 +406,7 @@ impl<'a> Lexer<'a> {
         None
     }
 
-    fn lex_right_delim(&mut self) -> Option<Item> {
+    fn lex_right_delim(&mut self) -> Option<Item<'a>> {
         let trim = has_right_trim_marker(self.rest().as_bytes());
         if trim {
             self.pos += TRIM_MARKER_LEN;
@@ -420,7 +422,7 @@ impl<'a> Lexer<'a> {
         Some(item)
     }
 
-    fn lex_inside_action(&mut self) -> Option<Item> {
+    fn lex_inside_action(&mut self) -> Option<Item<'a>> {
         let (delim, _) = self.at_right_delim();
         if delim {
             if self.paren_depth == 0 {
@@ -486,12 +488,12 @@ impl<'a> Lexer<'a> {
         Some(item)
     }
 
-    fn goto(&mut self, state: State) -> Option<Item> {
+    fn goto(&mut self, state: State) -> Option<Item<'a>> {
         self.state = state;
         None
     }
 
-    fn lex_space(&mut self) -> Option<Item> {
+    fn lex_space(&mut self) -> Option<Item<'a>> {
         let mut spaces = 0;
         while is_space(self.peek()) {
             self.next();
@@ -515,13 +517,13 @@ impl<'a> Lexer<'a> {
         Some(self.item(ItemType::Space))
     }
 
-    fn bad_character(&mut self, r: Option<char>) -> Item {
+    fn bad_character(&mut self, r: Option<char>) -> Item<'a> {
         let code = r.map_or(-1, |c| c as i64);
         let shown = super::fmt::sprintf("%#U", &[super::Value::Int(code, super::IntType::Int32)]);
         self.error(format!("bad character {shown}"))
     }
 
-    fn lex_identifier(&mut self) -> Option<Item> {
+    fn lex_identifier(&mut self) -> Option<Item<'a>> {
         loop {
             let r = self.next();
             if is_alphanumeric(r) {
@@ -544,7 +546,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_variable(&mut self) -> Option<Item> {
+    fn lex_variable(&mut self) -> Option<Item<'a>> {
         if self.at_terminator() {
             self.state = State::InsideAction;
             return Some(self.item(ItemType::Variable));
@@ -552,7 +554,7 @@ impl<'a> Lexer<'a> {
         self.lex_field_or_variable(ItemType::Variable)
     }
 
-    fn lex_field_or_variable(&mut self, typ: ItemType) -> Option<Item> {
+    fn lex_field_or_variable(&mut self, typ: ItemType) -> Option<Item<'a>> {
         if self.at_terminator() {
             self.state = State::InsideAction;
             let typ = if typ == ItemType::Variable {
@@ -586,7 +588,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Scans a `"` string or `'` character constant; the parser checks its syntax.
-    fn lex_quoted(&mut self, quote: char, unterminated: &str) -> Option<Item> {
+    fn lex_quoted(&mut self, quote: char, unterminated: &str) -> Option<Item<'a>> {
         loop {
             match self.next() {
                 Some('\\') => match self.next() {
@@ -607,7 +609,7 @@ impl<'a> Lexer<'a> {
         Some(self.item(typ))
     }
 
-    fn lex_raw_quote(&mut self) -> Option<Item> {
+    fn lex_raw_quote(&mut self) -> Option<Item<'a>> {
         loop {
             match self.next() {
                 None => return Some(self.error("unterminated raw quoted string".into())),
@@ -619,7 +621,7 @@ impl<'a> Lexer<'a> {
         Some(self.item(ItemType::RawString))
     }
 
-    fn lex_number(&mut self) -> Option<Item> {
+    fn lex_number(&mut self) -> Option<Item<'a>> {
         if !self.scan_number() {
             let text = self.input[self.start..self.pos].to_string();
             return Some(self.error(format!("bad number syntax: {}", super::fmt::quote(&text))));
@@ -682,7 +684,7 @@ mod tests {
         loop {
             let item = lexer.next_item();
             let done = matches!(item.typ, ItemType::Eof | ItemType::Error);
-            out.push((item.typ, item.val));
+            out.push((item.typ, item.val.into_owned()));
             if done {
                 return out;
             }

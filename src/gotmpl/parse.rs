@@ -61,11 +61,11 @@ pub(crate) fn parse(
     Ok(parser.tree_set)
 }
 
-fn dummy_item() -> Item {
+fn dummy_item() -> Item<'static> {
     Item {
         typ: ItemType::Eof,
         pos: 0,
-        val: String::new(),
+        val: std::borrow::Cow::Borrowed(""),
         line: 0,
     }
 }
@@ -82,7 +82,7 @@ struct Scope {
 
 struct Parser<'a, 'f> {
     lexer: Lexer<'a>,
-    token: [Item; 3],
+    token: [Item<'a>; 3],
     peek_count: usize,
     has_function: &'f dyn Fn(&str) -> bool,
     parse_name: Arc<str>,
@@ -101,7 +101,7 @@ enum ListEnd {
 
 type PResult<T> = Result<T, ParseError>;
 
-impl Parser<'_, '_> {
+impl<'a> Parser<'a, '_> {
     fn errorf(&self, message: impl std::fmt::Display) -> ParseError {
         ParseError(format!(
             "template: {}:{}: {}",
@@ -109,7 +109,7 @@ impl Parser<'_, '_> {
         ))
     }
 
-    fn next(&mut self) -> Item {
+    fn next(&mut self) -> Item<'a> {
         if self.peek_count > 0 {
             self.peek_count -= 1;
         } else {
@@ -122,18 +122,18 @@ impl Parser<'_, '_> {
         self.peek_count += 1;
     }
 
-    fn backup2(&mut self, t1: Item) {
+    fn backup2(&mut self, t1: Item<'a>) {
         self.token[1] = t1;
         self.peek_count = 2;
     }
 
-    fn backup3(&mut self, t2: Item, t1: Item) {
+    fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
         self.token[1] = t1;
         self.token[2] = t2;
         self.peek_count = 3;
     }
 
-    fn peek(&mut self) -> Item {
+    fn peek(&mut self) -> Item<'a> {
         if self.peek_count > 0 {
             return self.token[self.peek_count - 1].clone();
         }
@@ -142,7 +142,7 @@ impl Parser<'_, '_> {
         self.token[0].clone()
     }
 
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'a> {
         loop {
             let token = self.next();
             if token.typ != ItemType::Space {
@@ -151,13 +151,13 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'a> {
         let token = self.next_non_space();
         self.backup();
         token
     }
 
-    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item> {
+    fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item<'a>> {
         let token = self.next_non_space();
         if token.typ != expected {
             return Err(self.unexpected(&token, context));
@@ -165,7 +165,7 @@ impl Parser<'_, '_> {
         Ok(token)
     }
 
-    fn unexpected(&self, token: &Item, context: &str) -> ParseError {
+    fn unexpected(&self, token: &Item<'_>, context: &str) -> ParseError {
         if token.typ == ItemType::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != token.line {
@@ -261,7 +261,7 @@ impl Parser<'_, '_> {
         match token.typ {
             ItemType::Text => Ok(Parsed::Node(Node::Text {
                 pos: token.pos,
-                text: Arc::from(token.val.as_str()),
+                text: Arc::from(token.val.as_ref()),
             })),
             ItemType::LeftDelim => {
                 self.action_line = token.line;
@@ -421,7 +421,7 @@ impl Parser<'_, '_> {
         })
     }
 
-    fn template_name(&self, token: &Item, context: &str) -> PResult<String> {
+    fn template_name(&self, token: &Item<'_>, context: &str) -> PResult<String> {
         match token.typ {
             ItemType::String | ItemType::RawString => {
                 unquote(&token.val).map_err(|e| self.errorf(e))
@@ -508,11 +508,11 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn declare(&mut self, scope: &mut Scope, pipe: &mut Pipe, v: &Item) {
+    fn declare(&mut self, scope: &mut Scope, pipe: &mut Pipe, v: &Item<'_>) {
         pipe.decl.push(VarName {
-            name: v.val.clone(),
+            name: v.val.to_string(),
         });
-        scope.vars.push(v.val.clone());
+        scope.vars.push(v.val.to_string());
     }
 
     fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
@@ -621,7 +621,7 @@ impl Parser<'_, '_> {
                 }
                 Arg::Identifier {
                     pos,
-                    name: token.val,
+                    name: token.val.into_owned(),
                 }
             }
             ItemType::Dot => Arg::Dot { pos },
@@ -666,7 +666,7 @@ impl Parser<'_, '_> {
                 let text = unquote(&token.val).map_err(|e| self.errorf(e))?;
                 Arg::String {
                     pos,
-                    quoted: token.val,
+                    quoted: token.val.into_owned(),
                     value: Value::from(text),
                 }
             }

@@ -104,6 +104,8 @@ impl Template {
         let Some(tree) = self.tree(name) else {
             return Err(self.no_template(name));
         };
+        // A file's output is usually about as long as its text, or longer.
+        out.reserve(tree.text.len());
         let budget = exec::Budget::new(self.options.step_limit);
         exec::execute(self, tree, Val::new(data.clone()), out, &budget)
     }

@@ -190,12 +190,18 @@ impl Map {
         self.entries.read()
     }
 
+    /// Like [`Map::read`], but safe to take while this thread already reads the
+    /// same map (a map that contains itself).
+    pub fn read_recursive(&self) -> RwLockReadGuard<'_, Entries> {
+        self.entries.read_recursive()
+    }
+
     pub fn write(&self) -> RwLockWriteGuard<'_, Entries> {
         self.entries.write()
     }
 
     pub fn get(&self, key: &str) -> Option<Value> {
-        self.entries.read().get(key).cloned()
+        self.entries.read_recursive().get(key).cloned()
     }
 
     pub fn len(&self) -> usize {

@@ -67,9 +67,19 @@ pub fn render(
         let out = set
             .execute(&file.name, &file.data)
             .map_err(|e| RenderError(exec_error_message(&file.name, &e)))?;
-        rendered.insert(file.name.clone(), out.replace("<no value>", ""));
+        rendered.insert(file.name.clone(), remove_no_value(out));
     }
     Ok(rendered)
+}
+
+/// Helm's workaround for Go printing `<no value>` under `missingkey=zero`: the text
+/// is removed wherever it appears. Most outputs have none, so look before copying.
+fn remove_no_value(out: String) -> String {
+    const NO_VALUE: &[u8] = b"<no value>";
+    if memchr::memmem::find(out.as_bytes(), NO_VALUE).is_none() {
+        return out;
+    }
+    out.replace("<no value>", "")
 }
 
 /// Helm parses deeper paths first and, at one depth, names in reverse order.
@@ -105,26 +115,16 @@ fn engine_funcs() -> FuncMap {
     funcs.insert(
         "include".into(),
         Func::new(&[Param::String, Param::Any], None, move |ctx, args| {
-            let mut args = args.into_iter();
-            let name = args
-                .next()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let data = args.next().unwrap_or_default();
-            include(ctx, &counts, &name, data).map(Value::from)
+            let name = args[0].as_str().unwrap_or_default();
+            include(ctx, &counts, name, args[1].clone()).map(Value::from)
         }),
     );
 
     funcs.insert(
         "tpl".into(),
         Func::new(&[Param::String, Param::Any], None, |ctx, args| {
-            let mut args = args.into_iter();
-            let text = args
-                .next()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let data = args.next().unwrap_or_default();
-            tpl(ctx, &text, data).map(Value::from)
+            let text = args[0].as_str().unwrap_or_default();
+            tpl(ctx, text, args[1].clone()).map(Value::from)
         }),
     );
 
@@ -183,7 +183,7 @@ fn include(
 fn tpl(ctx: &mut dyn Context, text: &str, data: Value) -> Result<String, Error> {
     let quoted = crate::gotmpl::fmt::quote(text);
     match ctx.execute_text(SET_NAME, text, data) {
-        Ok(out) => Ok(out.replace("<no value>", "")),
+        Ok(out) => Ok(remove_no_value(out)),
         Err(e) if e.is_exec() => Err(Error::wrap(
             format!("error during tpl function execution for {quoted}"),
             e,
@@ -315,6 +315,48 @@ mod tests {
             names,
             ["a/charts/b/templates/y", "a/templates/z", "a/templates/x"]
         );
+    }
+
+    /// A chart whose template includes "r" once per element of `.Values.l`, plus once
+    /// at the bottom: `n` elements make `n + 1` nested includes.
+    fn render_nested_includes(n: usize) -> Result<BTreeMap<String, String>, RenderError> {
+        let list = Value::from((0..n).map(|i| Value::Float(i as f64)).collect::<Vec<_>>());
+        let mut values = Entries::new();
+        values.insert(Arc::from("l"), list);
+        let mut top = Entries::new();
+        top.insert(Arc::from("Values"), Value::Map(Map::new(values)));
+        let file = TemplateFile {
+            name: "inc/templates/t.txt".into(),
+            source: concat!(
+                r#"{{- define "r" }}{{ if . }}{{ include "r" (slice . 1) }}"#,
+                r#"{{ else }}bottom{{ end }}{{ end -}}"#,
+                "\n",
+                r#"{{ include "r" .Values.l }}"#
+            )
+            .into(),
+            data: Value::Map(Map::new(top)),
+            base_path: "inc/templates".into(),
+        };
+        render(&[file], &Options::default())
+    }
+
+    #[test]
+    fn include_recursion_stops_just_past_helms_limit() {
+        // Expected from real Helm (helm-ref): 1000 elements render, 1001 fail with
+        // the whole chain of include errors, innermost last.
+        let ok = render_nested_includes(MAX_INCLUDE_DEPTH).unwrap();
+        assert_eq!(ok["inc/templates/t.txt"], "bottom");
+
+        let err = render_nested_includes(MAX_INCLUDE_DEPTH + 1)
+            .unwrap_err()
+            .to_string();
+        let outer = r#"template: inc/templates/t.txt:2:3: executing "inc/templates/t.txt" at <include "r" .Values.l>: error calling include: "#;
+        let inner = r#"template: inc/templates/t.txt:1:30: executing "r" at <include "r" (slice . 1)>: error calling include: "#;
+        let expected = format!(
+            "{outer}{}rendering template has a nested reference name: r: unable to execute template",
+            inner.repeat(MAX_INCLUDE_DEPTH + 1)
+        );
+        assert_eq!(err, expected);
     }
 
     #[test]
