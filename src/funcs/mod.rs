@@ -10,7 +10,7 @@ use crate::gotmpl::FuncMap;
 
 /// Every function of this library, by template name.
 pub fn registry() -> FuncMap {
-    let mut funcs = FuncMap::new();
+    let mut funcs = FuncMap::default();
     lists::register(&mut funcs);
     funcs
 }

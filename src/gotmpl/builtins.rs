@@ -6,6 +6,7 @@
 //! ordinary functions whose arguments are checked against Go types first.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use super::error::Error;
 use super::exec::{ArgType, Val};
@@ -91,7 +92,12 @@ impl Builtin {
     /// Runs the built-in on checked arguments. `and`, `or` and `call` are handled
     /// by the executor, which must control their evaluation.
     /// `scratch` is an empty buffer the `...any` functions may use.
-    pub fn apply(self, args: &[Val], scratch: &mut Vec<Value>) -> Result<Val, Error> {
+    pub fn apply(
+        self,
+        args: &[Val],
+        scratch: &mut Vec<Value>,
+        scratch_text: &mut String,
+    ) -> Result<Val, Error> {
         fn values<'s>(args: &[Val], scratch: &'s mut Vec<Value>) -> &'s [Value] {
             scratch.extend(args.iter().map(|a| a.v.clone()));
             scratch
@@ -106,14 +112,17 @@ impl Builtin {
             Builtin::Len => Val::new(Value::int(length(&args[0])?)),
             Builtin::Index => index(&args[0], &args[1..])?,
             Builtin::Slice => slice(&args[0], &args[1..])?,
-            Builtin::Print => Val::new(Value::from(super::fmt::sprint(values(args, scratch)))),
-            Builtin::Println => Val::new(Value::from(super::fmt::sprintln(values(args, scratch)))),
+            Builtin::Print => Val::new(Value::from(super::fmt::sprint(args))),
+            Builtin::Println => Val::new(Value::from(super::fmt::sprintln(args))),
             Builtin::Printf => {
                 let format = args[0].v.as_str().unwrap_or_default();
-                Val::new(Value::from(super::fmt::sprintf(
-                    format,
-                    values(&args[1..], scratch),
-                )))
+                // Formatted in the reused buffer: the result needs one allocation.
+                let mut text = std::mem::take(scratch_text);
+                text.clear();
+                super::fmt::write_printf(&mut text, format, &args[1..]);
+                let value = Value::Str(Arc::from(text.as_str()));
+                *scratch_text = text;
+                Val::new(value)
             }
             Builtin::Html => Val::new(Value::from(super::escape::html_escape(
                 &super::escape::eval_args(values(args, scratch)),

@@ -81,6 +81,12 @@ impl Val {
     }
 }
 
+impl std::borrow::Borrow<Value> for Val {
+    fn borrow(&self) -> &Value {
+        &self.v
+    }
+}
+
 /// Control flow out of a walk: `break`, `continue`, or an error.
 pub(crate) enum Flow {
     Break,
@@ -197,6 +203,8 @@ pub(crate) struct State<'t> {
     /// Argument buffers, reused across calls (calls nest, so there are several).
     spare_args: Vec<Vec<Val>>,
     spare_values: Vec<Vec<Value>>,
+    /// A buffer for text that becomes a string value (`printf`'s result).
+    spare_text: String,
 }
 
 /// Runs `tree` of `set` with `data` as dot, appending output to `out`.
@@ -218,6 +226,7 @@ pub(crate) fn execute(
         budget,
         spare_args: Vec::new(),
         spare_values: Vec::new(),
+        spare_text: String::new(),
     };
     // Functions such as `include` start executions from inside executions.
     let result = grow_stack(|| state.walk_list(&data, &tree.root));
@@ -901,7 +910,7 @@ impl<'t> State<'t> {
             }
             Callee::Builtin(b) => {
                 let mut values = self.spare_values.pop().unwrap_or_default();
-                let result = b.apply(&argv, &mut values);
+                let result = b.apply(&argv, &mut values, &mut self.spare_text);
                 values.clear();
                 self.spare_values.push(values);
                 result
@@ -1064,8 +1073,7 @@ fn with_path<T>(
     if map.elem() != ElemType::Interface {
         return None;
     }
-    // Recursive read: a map may (through Sprig's `set`) contain itself.
-    let entries = map.read_recursive();
+    let entries = map.read();
     let value = entries.get(idents.first()?.as_str())?;
     match (idents.len(), value) {
         (1, v) => Some(f(v)),

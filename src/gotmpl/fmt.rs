@@ -15,14 +15,17 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use std::borrow::Borrow;
+
 use super::value::{List, Map, Object, Value};
 
 /// Go's `fmt.Sprint`: operands in their `%v` form, with a space between two operands
 /// when neither is a string.
-pub fn sprint(args: &[Value]) -> String {
+pub fn sprint<A: Borrow<Value>>(args: &[A]) -> String {
     let mut out = String::new();
     let mut prev_string = false;
     for (i, arg) in args.iter().enumerate() {
+        let arg = arg.borrow();
         let is_string = matches!(arg, Value::Str(_));
         if i > 0 && !is_string && !prev_string {
             out.push(' ');
@@ -34,23 +37,28 @@ pub fn sprint(args: &[Value]) -> String {
 }
 
 /// Go's `fmt.Sprintln`: operands in their `%v` form, space-separated, then a newline.
-pub fn sprintln(args: &[Value]) -> String {
+pub fn sprintln<A: Borrow<Value>>(args: &[A]) -> String {
     let mut out = String::new();
     for (i, arg) in args.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        write_value(&mut out, arg);
+        write_value(&mut out, arg.borrow());
     }
     out.push('\n');
     out
 }
 
 /// Go's `fmt.Sprintf`.
-pub fn sprintf(format: &str, args: &[Value]) -> String {
+pub fn sprintf<A: Borrow<Value>>(format: &str, args: &[A]) -> String {
     let mut out = String::with_capacity(format.len() + 8 * args.len());
-    Printer::new(&mut out).printf(format, args);
+    write_printf(&mut out, format, args);
     out
+}
+
+/// Go's `fmt.Sprintf`, appending to `out`.
+pub fn write_printf<A: Borrow<Value>>(out: &mut String, format: &str, args: &[A]) {
+    Printer::new(out).printf(format, args);
 }
 
 /// Appends the `%v` form of `v`, as `fmt.Fprint` of one operand writes it.
@@ -141,7 +149,7 @@ impl<'a> Printer<'a> {
         }
     }
 
-    fn printf(&mut self, format: &str, args: &[Value]) {
+    fn printf<A: Borrow<Value>>(&mut self, format: &str, args: &[A]) {
         let b = format.as_bytes();
         let end = b.len();
         let mut cur = ArgCursor {
@@ -194,11 +202,11 @@ impl<'a> Printer<'a> {
 
     /// Parses index, width, precision and verb from `i`, prints the operand, and
     /// returns where the format continues; `None` when the format ends before a verb.
-    fn parse_directive(
+    fn parse_directive<A: Borrow<Value>>(
         &mut self,
         format: &str,
         mut i: usize,
-        args: &[Value],
+        args: &[A],
         cur: &mut ArgCursor,
     ) -> Option<usize> {
         let b = format.as_bytes();
@@ -257,7 +265,7 @@ impl<'a> Printer<'a> {
         Some(i)
     }
 
-    fn verb(&mut self, verb: char, args: &[Value], cur: &mut ArgCursor) {
+    fn verb<A: Borrow<Value>>(&mut self, verb: char, args: &[A], cur: &mut ArgCursor) {
         if verb == '%' {
             // A literal percent takes no operand and ignores width and precision.
             self.out.push('%');
@@ -272,7 +280,7 @@ impl<'a> Printer<'a> {
                 self.f.plus_v = self.f.plus;
                 self.f.plus = false;
             }
-            self.print_arg(&args[cur.num], verb);
+            self.print_arg(args[cur.num].borrow(), verb);
             cur.num += 1;
         }
     }
@@ -283,10 +291,11 @@ impl<'a> Printer<'a> {
         self.out.push_str(what);
     }
 
-    fn extra(&mut self, args: &[Value]) {
+    fn extra<A: Borrow<Value>>(&mut self, args: &[A]) {
         self.f = Flags::default();
         self.out.push_str("%!(EXTRA ");
         for (i, arg) in args.iter().enumerate() {
+            let arg = arg.borrow();
             if i > 0 {
                 self.out.push_str(", ");
             }
@@ -398,7 +407,7 @@ impl<'a> Printer<'a> {
     fn fmt_pointer(&mut self, v: &Value) {
         let addr = match v {
             Value::List(l) => l.items().as_ptr() as usize,
-            Value::Map(m) => &*m.read() as *const _ as usize,
+            Value::Map(m) => m.address(),
             Value::Object(o) => Arc::as_ptr(o) as *const () as usize,
             _ => return self.bad_verb('p', v),
         };
@@ -739,8 +748,8 @@ fn parse_num(b: &[u8], start: usize, end: usize) -> (Option<usize>, usize) {
 
 /// Takes a `*` width or precision from the arguments: `None` if it is missing, not an
 /// integer, or too large.
-fn int_from_arg(args: &[Value], cur: &mut ArgCursor) -> Option<i64> {
-    let arg = args.get(cur.num)?;
+fn int_from_arg<A: Borrow<Value>>(args: &[A], cur: &mut ArgCursor) -> Option<i64> {
+    let arg = args.get(cur.num)?.borrow();
     cur.num += 1;
     let n = match arg {
         Value::Int(i, _) => *i,

@@ -123,5 +123,6 @@ impl fmt::Debug for Func {
     }
 }
 
-/// Functions by name, added to a template set (Go's `FuncMap`).
-pub type FuncMap = HashMap<String, Func>;
+/// Functions by name, added to a template set (Go's `FuncMap`). Looked up on
+/// every call, so hashed with a fast non-cryptographic hash.
+pub type FuncMap = HashMap<String, Func, rustc_hash::FxBuildHasher>;

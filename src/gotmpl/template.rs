@@ -50,7 +50,7 @@ impl Template {
         Template {
             name: Arc::from(name),
             trees: HashMap::new(),
-            funcs: Arc::new(FuncMap::new()),
+            funcs: Arc::new(FuncMap::default()),
             options: Options::default(),
         }
     }
@@ -262,7 +262,7 @@ mod tests {
             ctx.execute_template(&name, args[1].clone())
                 .map(Value::from)
         });
-        let mut t = Template::new("t").with_funcs([("run".to_string(), call)].into());
+        let mut t = Template::new("t").with_funcs(FuncMap::from_iter([("run".to_string(), call)]));
         t.parse(
             "t",
             r#"{{define "x"}}[{{.}}]{{end}}{{run "x" .s | printf "%s!"}}"#,

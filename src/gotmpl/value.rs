@@ -16,6 +16,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// A Go value of one of the dynamic types templates handle.
@@ -160,10 +163,37 @@ pub type Entries = BTreeMap<Arc<str>, Value>;
 /// A Go map with string keys. Cloning shares the map, as assigning a Go map does.
 #[derive(Clone)]
 pub struct Map {
-    entries: Arc<RwLock<Entries>>,
+    data: Arc<MapData>,
     elem: ElemType,
     /// The name of a named map type, such as Helm's `common.Values`.
     name: Option<&'static str>,
+}
+
+/// A map's entries. Almost every map is built once and only read, and reading
+/// is the hot path of template execution, so the entries as built are read
+/// without a lock; the first change (Sprig's `set`, `unset`, `merge`) moves the
+/// map to a locked copy for good.
+struct MapData {
+    initial: Entries,
+    changed: AtomicBool,
+    current: RwLock<Entries>,
+}
+
+/// Read access to a map's entries.
+pub enum MapRead<'a> {
+    Unchanged(&'a Entries),
+    Changed(RwLockReadGuard<'a, Entries>),
+}
+
+impl Deref for MapRead<'_> {
+    type Target = Entries;
+
+    fn deref(&self) -> &Entries {
+        match self {
+            MapRead::Unchanged(entries) => entries,
+            MapRead::Changed(guard) => guard,
+        }
+    }
 }
 
 impl Map {
@@ -174,7 +204,11 @@ impl Map {
 
     pub fn typed(entries: Entries, elem: ElemType, name: Option<&'static str>) -> Map {
         Map {
-            entries: Arc::new(RwLock::new(entries)),
+            data: Arc::new(MapData {
+                initial: entries,
+                changed: AtomicBool::new(false),
+                current: RwLock::new(Entries::new()),
+            }),
             elem,
             name,
         }
@@ -184,42 +218,51 @@ impl Map {
         self.elem
     }
 
-    /// Reads the entries. Don't hold the guard across template execution: a `set`
-    /// inside the template would wait for it forever.
-    pub fn read(&self) -> RwLockReadGuard<'_, Entries> {
-        self.entries.read()
-    }
-
-    /// Like [`Map::read`], but safe to take while this thread already reads the
-    /// same map (a map that contains itself).
-    pub fn read_recursive(&self) -> RwLockReadGuard<'_, Entries> {
-        self.entries.read_recursive()
+    /// Reads the entries. Reading the same map again while holding this (a map
+    /// that contains itself) is fine; don't hold it across template execution, as
+    /// a `set` inside the template would wait for it forever.
+    pub fn read(&self) -> MapRead<'_> {
+        if self.data.changed.load(Ordering::Acquire) {
+            MapRead::Changed(self.data.current.read_recursive())
+        } else {
+            MapRead::Unchanged(&self.data.initial)
+        }
     }
 
     pub fn write(&self) -> RwLockWriteGuard<'_, Entries> {
-        self.entries.write()
+        let mut current = self.data.current.write();
+        if !self.data.changed.load(Ordering::Acquire) {
+            *current = self.data.initial.clone();
+            self.data.changed.store(true, Ordering::Release);
+        }
+        current
     }
 
     pub fn get(&self, key: &str) -> Option<Value> {
-        self.entries.read_recursive().get(key).cloned()
+        self.read().get(key).cloned()
     }
 
     pub fn len(&self) -> usize {
-        self.entries.read().len()
+        self.read().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.read().is_empty()
+        self.read().is_empty()
     }
 
     /// The keys in sorted order, taken at once so that the map may change afterwards.
     pub fn keys(&self) -> Vec<Arc<str>> {
-        self.entries.read().keys().cloned().collect()
+        self.read().keys().cloned().collect()
     }
 
     /// Whether two handles share one map (Go's map identity).
     pub fn same(&self, other: &Map) -> bool {
-        Arc::ptr_eq(&self.entries, &other.entries)
+        Arc::ptr_eq(&self.data, &other.data)
+    }
+
+    /// An address identifying the map, for `%p`.
+    pub fn address(&self) -> usize {
+        Arc::as_ptr(&self.data) as usize
     }
 
     pub fn type_name(&self) -> String {

@@ -109,7 +109,7 @@ fn template_object(file: &TemplateFile) -> Value {
 /// Helm's own functions, which need the running template set.
 fn engine_funcs() -> FuncMap {
     let included: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-    let mut funcs = FuncMap::new();
+    let mut funcs = FuncMap::default();
 
     let counts = included.clone();
     funcs.insert(

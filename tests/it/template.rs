@@ -12,6 +12,8 @@ const CASES: &[(&str, &str)] = &[
         "hello-production",
         "web assets/charts/hello -n prod --is-upgrade --skip-tests -f assets/charts/hello/ci/production-values.yaml",
     ),
+    // The benchmark workload: what is timed must be what Helm prints.
+    ("heavy", "release-name benches/charts/heavy"),
 ];
 
 /// Runs the built binary; not starting it at all fails the calling test.
