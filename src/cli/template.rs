@@ -17,7 +17,7 @@ use crate::chart::yaml::{load_values, merge_maps};
 use crate::chart::{self, Capabilities, ReleaseOptions};
 use crate::gotmpl::Entries;
 use crate::render::sort::{self, StreamOptions};
-use crate::render::{self, TemplateFile};
+use crate::render;
 
 use super::Settings;
 
@@ -140,15 +140,7 @@ pub fn render_template(options: &TemplateOptions) -> anyhow::Result<String> {
     };
     let caps = Arc::new(Capabilities::client_only());
     let data = chart::to_render_values(&chart, &user_values, &release, caps);
-    let files: Vec<TemplateFile> = chart
-        .template_sources()
-        .map(|t| TemplateFile {
-            name: t.name,
-            source: t.source,
-            data: data.clone(),
-            base_path: t.base_path,
-        })
-        .collect();
+    let files = render::chart_templates(&chart, &data);
     let mut rendered: BTreeMap<String, String> =
         render::render(&files, &render::Options::default())
             .map_err(|e| hinted(e, options.debug))?;

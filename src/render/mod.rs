@@ -33,6 +33,20 @@ pub struct Options {
     pub step_limit: Option<u64>,
 }
 
+/// A chart's templates, each with the data its templates see (what
+/// `chart::to_render_values` built for the chart).
+pub fn chart_templates(chart: &crate::chart::Chart, data: &Value) -> Vec<TemplateFile> {
+    chart
+        .template_sources()
+        .map(|t| TemplateFile {
+            name: t.name,
+            source: t.source,
+            data: data.clone(),
+            base_path: t.base_path,
+        })
+        .collect()
+}
+
 /// Renders every file, returning each non-partial file's output by template name.
 pub fn render(
     files: &[TemplateFile],

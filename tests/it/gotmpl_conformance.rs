@@ -1,4 +1,4 @@
-//! Go text/template conformance: every case in `tests/golden/gotmpl/*.cases` is
+//! Template conformance: every case in `tests/golden/{gotmpl,funcs}/*.cases` is
 //! rendered through wheelhouse's engine in Helm's mode and compared with what real
 //! Helm/Go produced for it (`scripts/golden-gotmpl` fills the expectations).
 
@@ -81,8 +81,18 @@ enum Expected {
     Error(String),
 }
 
-fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/gotmpl")
+/// The language cases, and the function library's cases in the same format.
+fn case_files() -> Vec<PathBuf> {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut paths: Vec<PathBuf> = ["gotmpl", "funcs"]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(golden.join(dir)).ok())
+        .flatten()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cases"))
+        .collect();
+    paths.sort();
+    paths
 }
 
 /// Reads one `.cases` file: `=== name` starts a case, `--- section` a section; a
@@ -205,13 +215,7 @@ fn run(case: &Case) -> Result<String, String> {
 
 #[test]
 fn gotmpl_matches_go() {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(cases_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "cases"))
-        .collect();
-    paths.sort();
-    let cases: Vec<Case> = paths.iter().flat_map(|p| parse_cases(p)).collect();
+    let cases: Vec<Case> = case_files().iter().flat_map(|p| parse_cases(p)).collect();
     assert!(cases.len() >= 300, "only {} conformance cases", cases.len());
 
     let mut failures = Vec::new();
