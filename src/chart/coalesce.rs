@@ -108,25 +108,9 @@ mod tests {
     use super::*;
     use crate::chart::yaml::load_values;
 
+    /// What Go's `%v` prints for the values, as Helm's `printf "%v"` shows them.
     fn show(e: &Entries) -> String {
-        fn v(x: &Value) -> String {
-            match x {
-                Value::Map(m) => format!(
-                    "map[{}]",
-                    m.read()
-                        .iter()
-                        .map(|(k, x)| format!("{k}:{}", v(x)))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-                Value::Nil => "<nil>".into(),
-                Value::Float(f) => f.to_string(),
-                Value::Str(s) => s.to_string(),
-                Value::Bool(b) => b.to_string(),
-                other => format!("{other:?}"),
-            }
-        }
-        v(&Value::Map(Map::new(e.clone())))
+        crate::gotmpl::fmt::sprint(&[Value::Map(Map::new(e.clone()))])
     }
 
     /// Expectations are Helm's `{{ printf "%v" .Values }}` for the same files.

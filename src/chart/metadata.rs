@@ -470,26 +470,7 @@ mod tests {
     /// What `{{ printf "%v" .Chart }}` printed in Helm for this Chart.yaml (keys in
     /// Go's order, values in the same form).
     fn shown(md: &Metadata) -> String {
-        fn v(x: &Value) -> String {
-            match x {
-                Value::Str(s) => s.to_string(),
-                Value::Bool(b) => b.to_string(),
-                Value::List(l) => format!(
-                    "[{}]",
-                    l.items().iter().map(v).collect::<Vec<_>>().join(" ")
-                ),
-                Value::Map(m) => format!(
-                    "map[{}]",
-                    m.read()
-                        .iter()
-                        .map(|(k, x)| format!("{k}:{}", v(x)))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-                other => format!("{other:?}"),
-            }
-        }
-        v(&md.to_value(true))
+        crate::gotmpl::fmt::sprint(&[md.to_value(true)])
     }
 
     #[test]
