@@ -170,6 +170,10 @@ impl Object for KubeVersion {
         Cow::Borrowed("common.KubeVersion")
     }
 
+    fn kind(&self) -> &'static str {
+        "struct"
+    }
+
     fn field(&self, name: &str) -> Option<Value> {
         match name {
             "Version" => Some(Value::str(&self.version)),
@@ -215,6 +219,10 @@ impl Object for VersionSet {
         Cow::Borrowed("common.VersionSet")
     }
 
+    fn kind(&self) -> &'static str {
+        "slice"
+    }
+
     fn field(&self, _name: &str) -> Option<Value> {
         None
     }
@@ -247,6 +255,10 @@ pub struct BuildInfo {
 impl Object for BuildInfo {
     fn type_name(&self) -> Cow<'_, str> {
         Cow::Borrowed("version.BuildInfo")
+    }
+
+    fn kind(&self) -> &'static str {
+        "struct"
     }
 
     fn field(&self, name: &str) -> Option<Value> {

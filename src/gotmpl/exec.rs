@@ -296,7 +296,14 @@ impl<'t> State<'t> {
                 }
                 let val = self.eval_pipeline(dot, Some(pipe))?;
                 if pipe.decl.is_empty() {
-                    self.print_value(node, &val);
+                    // Go prints through a pointer-receiver `String` method only for
+                    // an addressable value: a field reached through a pointer, not
+                    // what a function returned.
+                    let addressable = pipe
+                        .cmds
+                        .last()
+                        .is_some_and(|c| !matches!(c.args[0], Arg::Identifier { .. }));
+                    self.print_value(node, &val, addressable);
                 }
                 Ok(())
             }
@@ -361,11 +368,11 @@ impl<'t> State<'t> {
         Ok(printed == Some(true))
     }
 
-    fn print_value(&mut self, node: &'t Node, val: &Val) {
+    fn print_value(&mut self, node: &'t Node, val: &Val, addressable: bool) {
         self.at = At::Node(node);
         match &val.v {
             Value::Nil => self.out.push_str("<no value>"),
-            Value::Object(o) => match o.format_action() {
+            Value::Object(o) => match o.format_action().filter(|_| addressable) {
                 Some(text) => self.out.push_str(&text),
                 None => super::fmt::write_value(&mut self.out, &val.v),
             },

@@ -278,6 +278,13 @@ pub trait Object: Send + Sync {
     /// The Go type name `%T` prints, such as `*chart.Metadata`.
     fn type_name(&self) -> Cow<'_, str>;
 
+    /// Go's `reflect.Kind` name of the type: `"ptr"` for a pointer to a struct
+    /// (the usual case), `"struct"`, or `"slice"` for a named slice type with
+    /// methods. Sprig's `kindOf`, `kindIs` and its error messages show it.
+    fn kind(&self) -> &'static str {
+        "ptr"
+    }
+
     /// An exported field, or `None` when there is no such field.
     fn field(&self, name: &str) -> Option<Value>;
 
