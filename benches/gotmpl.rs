@@ -48,7 +48,10 @@ fn check_against_helm(rendered: &BTreeMap<String, String>) {
         .into_iter()
         .filter(|(name, _)| !name.rsplit('/').next().unwrap_or("").starts_with('_'))
         .collect();
-    assert!(*rendered == helm, "wheelhouse and Helm render the workload differently");
+    assert!(
+        *rendered == helm,
+        "wheelhouse and Helm render the workload differently"
+    );
     eprintln!("checked: output identical to Helm's ({} files)", helm.len());
 }
 

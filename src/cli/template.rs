@@ -16,8 +16,8 @@ use crate::chart::name::validate_release_name;
 use crate::chart::yaml::{load_values, merge_maps};
 use crate::chart::{self, Capabilities, ReleaseOptions};
 use crate::gotmpl::Entries;
-use crate::render::sort::{self, StreamOptions};
 use crate::render;
+use crate::render::sort::{self, StreamOptions};
 
 use super::Settings;
 
