@@ -25,6 +25,9 @@ pub enum Param {
     List,
     /// `[]string`.
     Strings,
+    /// A Go struct or pointer type by name (`time.Time`, `*semver.Version`): only
+    /// an [`Object`](super::Object) of that type fits.
+    Object(&'static str),
 }
 
 impl Param {
@@ -40,12 +43,17 @@ impl Param {
             Param::Map => "map[string]interface {}",
             Param::List => "[]interface {}",
             Param::Strings => "[]string",
+            Param::Object(name) => name,
         }
     }
 
     /// Whether an untyped nil can stand for this type (Go's `canBeNil`).
     pub fn can_be_nil(self) -> bool {
-        matches!(self, Param::Any | Param::Map | Param::List | Param::Strings)
+        match self {
+            Param::Any | Param::Map | Param::List | Param::Strings => true,
+            Param::Object(name) => name.starts_with('*'),
+            _ => false,
+        }
     }
 
     /// Whether a value of `value`'s dynamic type is assignable to this type.
@@ -60,6 +68,7 @@ impl Param {
             (Param::Map, Value::Map(m)) => m.elem() == ElemType::Interface,
             (Param::List, Value::List(l)) => l.elem() == ElemType::Interface,
             (Param::Strings, Value::List(l)) => l.elem() == ElemType::String,
+            (Param::Object(name), Value::Object(o)) => o.type_name() == *name,
             _ => false,
         }
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use wheelhouse::chart::Capabilities;
 use wheelhouse::gotmpl::{ElemType, Entries, Map, Value};
 use wheelhouse::render::{self, Options, TemplateFile};
 
@@ -184,6 +185,10 @@ fn top_data(values: Option<&str>) -> Value {
         entries(vec![
             ("Values", Value::Map(values)),
             ("Release", Value::Map(Map::new(release))),
+            (
+                "Capabilities",
+                Value::Object(Arc::new(Capabilities::client_only())),
+            ),
         ]),
         ElemType::Interface,
         Some("common.Values"),
