@@ -13,6 +13,7 @@ pub mod fmt;
 mod func;
 mod lex;
 mod parse;
+pub mod strconv;
 mod template;
 pub mod value;
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::Value;
 use super::ast::{Arg, Branch, Command, List, Node, Number, Pipe, Tree, VarName};
 use super::lex::{Item, ItemType, Lexer};
+use super::strconv::{parse_float, parse_int, parse_uint};
 
 /// Go's limit on nested parenthesised expressions.
 pub const MAX_PAREN_DEPTH: usize = 10_000;
@@ -890,137 +891,6 @@ fn parse_number(text: &str, typ: ItemType) -> Result<Number, String> {
         ));
     }
     Ok(n)
-}
-
-/// Go's `underscoreOK`: underscores only between digits, or after a base prefix.
-fn underscores_ok(s: &str) -> bool {
-    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let bytes = s.as_bytes();
-    let mut saw = b'^';
-    let mut i = 0;
-    let mut hex = false;
-    if bytes.len() >= 2 && bytes[0] == b'0' && matches!(bytes[1] | 0x20, b'b' | b'o' | b'x') {
-        i = 2;
-        saw = b'0';
-        hex = bytes[1] | 0x20 == b'x';
-    }
-    while i < bytes.len() {
-        let c = bytes[i];
-        if c.is_ascii_digit() || (hex && (c | 0x20).is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
-}
-
-/// Go's `strconv.ParseUint(s, 0, 64)`.
-fn parse_uint(s: &str) -> Option<u64> {
-    let bytes = s.as_bytes();
-    if bytes.is_empty() {
-        return None;
-    }
-    let (base, digits) = if bytes[0] == b'0' {
-        match bytes.get(1).map(|b| b | 0x20) {
-            Some(b'b') if bytes.len() >= 3 => (2, &s[2..]),
-            Some(b'o') if bytes.len() >= 3 => (8, &s[2..]),
-            Some(b'x') if bytes.len() >= 3 => (16, &s[2..]),
-            _ => (8, &s[1..]),
-        }
-    } else {
-        (10, s)
-    };
-    let mut n: u64 = 0;
-    let mut underscores = false;
-    for c in digits.chars() {
-        if c == '_' {
-            underscores = true;
-            continue;
-        }
-        let d = c.to_digit(base)?;
-        n = n.checked_mul(u64::from(base))?.checked_add(u64::from(d))?;
-    }
-    if underscores && !underscores_ok(s) {
-        return None;
-    }
-    Some(n)
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`.
-fn parse_int(s: &str) -> Option<i64> {
-    let (negative, body) = match s.as_bytes().first() {
-        Some(b'+') => (false, &s[1..]),
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
-    };
-    let u = parse_uint(body)?;
-    if negative {
-        if u > i64::MAX as u64 + 1 {
-            return None;
-        }
-        Some((u as i128).wrapping_neg() as i64)
-    } else {
-        i64::try_from(u).ok()
-    }
-}
-
-/// Go's `strconv.ParseFloat(s, 64)` for the forms the lexer lets through; `None`
-/// on a syntax error or on overflow (Go reports a range error there).
-fn parse_float(s: &str) -> Option<f64> {
-    if s.contains('_') && !underscores_ok(s) {
-        return None;
-    }
-    let cleaned = s.replace('_', "");
-    let (negative, body) = match cleaned.as_bytes().first() {
-        Some(b'+') => (false, &cleaned[1..]),
-        Some(b'-') => (true, &cleaned[1..]),
-        _ => (false, cleaned.as_str()),
-    };
-    let value = if body.len() > 2 && (body.starts_with("0x") || body.starts_with("0X")) {
-        parse_hex_float(&body[2..])?
-    } else {
-        if !body
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-        {
-            return None;
-        }
-        body.parse::<f64>().ok()?
-    };
-    if value.is_infinite() {
-        return None;
-    }
-    Some(if negative { -value } else { value })
-}
-
-/// A hexadecimal mantissa with a mandatory binary exponent: `1.8p1`.
-fn parse_hex_float(s: &str) -> Option<f64> {
-    let (mantissa, exponent) = s.split_once(['p', 'P'])?;
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if int_part.is_empty() && frac_part.is_empty() {
-        return None;
-    }
-    let mut value = 0f64;
-    for c in int_part.chars() {
-        value = value * 16.0 + f64::from(c.to_digit(16)?);
-    }
-    let mut scale = 1.0 / 16.0;
-    for c in frac_part.chars() {
-        value += f64::from(c.to_digit(16)?) * scale;
-        scale /= 16.0;
-    }
-    let exp: i32 = exponent.parse().ok()?;
-    Some(value * 2f64.powi(exp))
 }
 
 #[cfg(test)]
