@@ -1,6 +1,7 @@
 //! Sprig's crypto functions: `derivePassword` (the Master Password algorithm),
-//! `encryptAES`/`decryptAES`, `bcrypt`, `htpasswd` and `genPrivateKey`. The
-//! certificate builders (`genCA`, `genSelfSignedCert`, ...) are still to come.
+//! `encryptAES`/`decryptAES`, `bcrypt`, `htpasswd`, `genPrivateKey`, and the
+//! certificate builders (`genCA`, `genSelfSignedCert`, `genSignedCert`, their
+//! `WithKey` forms and `buildCustomCert`, in `cert`).
 //!
 //! Results follow Sprig v3.3.0 (the version Helm links): functions that Sprig
 //! writes as returning only a string put their failure text in the result;
@@ -9,6 +10,7 @@
 //! as Go's template executor turns a recovered panic into the call's error.
 
 mod base64;
+mod cert;
 mod der;
 mod keys;
 mod pem;
@@ -70,6 +72,7 @@ pub(super) fn register(funcs: &mut FuncMap) {
         }),
     );
     keys::register(funcs);
+    cert::register(funcs);
 }
 
 fn str_arg(value: &Value) -> &str {
