@@ -814,10 +814,12 @@ impl<'t> State<'t> {
     ) -> R<Val> {
         self.at = At::Arg(node);
         let set = self.set;
-        let callee = match set.funcs().get(name) {
-            Some(f) => Callee::Func(f),
-            None => match Builtin::lookup(name) {
-                Some(b) => Callee::Builtin(b),
+        // Added functions come first, as in Go; the set knows which built-ins
+        // they replace, so the common case skips the function maps.
+        let callee = match Builtin::lookup(name).filter(|b| !set.shadows(*b)) {
+            Some(b) => Callee::Builtin(b),
+            None => match set.func(name) {
+                Some(f) => Callee::Func(f),
                 None => {
                     return Err(self.errorf(format!(
                         "{} is not a defined function",

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ast::Tree;
-use super::builtins;
+use super::builtins::{self, Builtin};
 use super::error::Error;
 use super::exec::{self, Val};
-use super::func::FuncMap;
+use super::func::{Func, FuncMap};
 use super::parse;
 use super::value::Value;
 
@@ -41,6 +41,11 @@ pub struct Template {
     name: Arc<str>,
     trees: HashMap<String, Arc<Tree>>,
     funcs: Arc<FuncMap>,
+    /// A large function map shared by many sets (Helm's library), consulted after
+    /// `funcs`; shared rather than copied so that making a set stays cheap.
+    library: Arc<FuncMap>,
+    /// The built-ins that an added function of the same name replaces.
+    shadowed: Vec<Builtin>,
     options: Options,
 }
 
@@ -51,13 +56,23 @@ impl Template {
             name: Arc::from(name),
             trees: HashMap::new(),
             funcs: Arc::new(FuncMap::default()),
+            library: Arc::new(FuncMap::default()),
+            shadowed: Vec::new(),
             options: Options::default(),
         }
     }
 
     /// Adds functions; later ones replace earlier ones of the same name.
+    /// Uses a shared function map under this set's own functions.
+    pub fn with_library(mut self, library: Arc<FuncMap>) -> Template {
+        self.library = library;
+        self.find_shadowed();
+        self
+    }
+
     pub fn with_funcs(mut self, funcs: FuncMap) -> Template {
         Arc::make_mut(&mut self.funcs).extend(funcs);
+        self.find_shadowed();
         self
     }
 
@@ -74,8 +89,7 @@ impl Template {
     /// adding every template it defines. A later definition replaces an earlier
     /// one, unless the later one is empty.
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
-        let funcs = &self.funcs;
-        let has_function = |f: &str| funcs.contains_key(f) || builtins::NAMES.contains(&f);
+        let has_function = |f: &str| self.func(f).is_some() || builtins::NAMES.contains(&f);
         let trees = parse::parse(name, text, &has_function)?;
         for tree in trees {
             let keep_old = tree.is_empty() && self.trees.contains_key(&tree.name);
@@ -138,8 +152,22 @@ impl Template {
         self.trees.get(name).map(|t| t.as_ref())
     }
 
-    pub(crate) fn funcs(&self) -> &FuncMap {
-        &self.funcs
+    fn find_shadowed(&mut self) {
+        self.shadowed = builtins::NAMES
+            .iter()
+            .filter(|name| self.func(name).is_some())
+            .filter_map(|name| Builtin::lookup(name))
+            .collect();
+    }
+
+    /// Whether an added function replaces this built-in.
+    pub(crate) fn shadows(&self, builtin: Builtin) -> bool {
+        self.shadowed.contains(&builtin)
+    }
+
+    /// A function by name: the set's own first, then the shared library.
+    pub(crate) fn func(&self, name: &str) -> Option<&Func> {
+        self.funcs.get(name).or_else(|| self.library.get(name))
     }
 
     pub(crate) fn options(&self) -> Options {

@@ -5,7 +5,7 @@
 //! into Helm's words.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use parking_lot::Mutex;
 
@@ -26,6 +26,9 @@ const SET_NAME: &str = "gotpl";
 const WARN_START: &str = "HELM_ERR_START";
 const WARN_END: &str = "HELM_ERR_END";
 
+/// Sprig's and Helm's functions, built once and shared by every render.
+static LIBRARY: LazyLock<Arc<FuncMap>> = LazyLock::new(|| Arc::new(crate::funcs::registry()));
+
 /// A template failed to parse or execute; the message is Helm's.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -41,7 +44,7 @@ pub fn render(
         MissingKey::Zero
     };
     let mut set = Template::new(SET_NAME)
-        .with_funcs(crate::funcs::registry())
+        .with_library(LIBRARY.clone())
         .with_funcs(engine_funcs())
         .with_options(crate::gotmpl::Options {
             missing_key,
