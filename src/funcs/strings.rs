@@ -13,6 +13,7 @@
 //! Owns nothing but these functions; `toString`/`toStrings` belong to the type
 //! conversions and `sortAlpha` to the list functions.
 
+pub(super) use crate::gotmpl::unicode::{is_digit, is_letter};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -1029,20 +1030,6 @@ fn is_lower(c: char) -> bool {
 /// `unicode.IsTitle`: category Lt.
 fn is_title(c: char) -> bool {
     category(c) == GeneralCategory::TitlecaseLetter
-}
-
-/// `unicode.IsLetter`: categories L*.
-pub(super) fn is_letter(c: char) -> bool {
-    use GeneralCategory::*;
-    matches!(
-        category(c),
-        UppercaseLetter | LowercaseLetter | TitlecaseLetter | ModifierLetter | OtherLetter
-    )
-}
-
-/// `unicode.IsDigit`: category Nd.
-pub(super) fn is_digit(c: char) -> bool {
-    category(c) == GeneralCategory::DecimalNumber
 }
 
 /// `unicode.IsNumber`: categories N*.

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use unicode_general_category::{GeneralCategory, get_general_category};
+use super::unicode::{is_digit as is_go_digit, is_letter as is_go_letter};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ItemType {
@@ -159,27 +159,6 @@ fn is_space(r: Option<char>) -> bool {
 
 fn is_alphanumeric(r: Option<char>) -> bool {
     matches!(r, Some(c) if c == '_' || is_go_letter(c) || is_go_digit(c))
-}
-
-/// Go's `unicode.IsDigit`: decimal digits only (category Nd), not other numerals.
-fn is_go_digit(c: char) -> bool {
-    c.is_ascii_digit()
-        || (!c.is_ascii() && get_general_category(c) == GeneralCategory::DecimalNumber)
-}
-
-/// Go's `unicode.IsLetter`: categories Lu, Ll, Lt, Lm and Lo.
-fn is_go_letter(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_alphabetic();
-    }
-    matches!(
-        get_general_category(c),
-        GeneralCategory::UppercaseLetter
-            | GeneralCategory::LowercaseLetter
-            | GeneralCategory::TitlecaseLetter
-            | GeneralCategory::ModifierLetter
-            | GeneralCategory::OtherLetter
-    )
 }
 
 fn has_left_trim_marker(s: &[u8]) -> bool {

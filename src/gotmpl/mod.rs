@@ -15,6 +15,7 @@ mod lex;
 mod parse;
 pub mod strconv;
 mod template;
+pub mod unicode;
 pub mod value;
 
 pub use error::Error;

@@ -13,7 +13,7 @@
 //! Knows nothing of template values: `data` builds the [`Node`] tree with the
 //! scalars already rendered as text, then [`emit`] prints it.
 
-use unicode_general_category::{GeneralCategory, get_general_category};
+use crate::gotmpl::unicode::{is_digit as is_go_digit, is_letter as is_go_letter};
 
 /// Which go-yaml prints the document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1083,27 +1083,6 @@ fn key_less(a: &[char], b: &[char], flavor: Flavor) -> bool {
         return a[i] < b[i];
     }
     a.len() < b.len()
-}
-
-/// Go's `unicode.IsDigit`: category Nd.
-fn is_go_digit(c: char) -> bool {
-    c.is_ascii_digit()
-        || (!c.is_ascii() && get_general_category(c) == GeneralCategory::DecimalNumber)
-}
-
-/// Go's `unicode.IsLetter`: categories Lu, Ll, Lt, Lm and Lo.
-fn is_go_letter(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_alphabetic();
-    }
-    matches!(
-        get_general_category(c),
-        GeneralCategory::UppercaseLetter
-            | GeneralCategory::LowercaseLetter
-            | GeneralCategory::TitlecaseLetter
-            | GeneralCategory::ModifierLetter
-            | GeneralCategory::OtherLetter
-    )
 }
 
 #[cfg(test)]
