@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256, Sha512};
 
 use crate::gotmpl::{Func, FuncMap, Param, Value};
 
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+pub(super) const BASE64: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 pub(super) fn register(funcs: &mut FuncMap) {
@@ -63,7 +64,7 @@ fn adler32(data: &[u8]) -> u32 {
 }
 
 /// `base64.StdEncoding.EncodeToString`.
-fn base64_encode(data: &[u8]) -> String {
+pub(super) fn base64_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [
@@ -89,7 +90,7 @@ fn base64_value(c: u8) -> Option<u8> {
 
 /// `base64.StdEncoding.DecodeString`: quanta of four characters, `\r` and
 /// `\n` skipped anywhere, padding required, and Go's offsets in the error.
-fn base64_decode(src: &[u8]) -> Result<Vec<u8>, String> {
+pub(super) fn base64_decode(src: &[u8]) -> Result<Vec<u8>, String> {
     let corrupt = |at: usize| format!("illegal base64 data at input byte {at}");
     let mut out = Vec::with_capacity(src.len() / 4 * 3);
     let mut si = 0;

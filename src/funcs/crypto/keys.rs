@@ -114,23 +114,9 @@ mod tests {
             .unwrap();
         assert!(body.lines().all(|l| l.len() <= 64));
         let joined: String = body.lines().collect();
-        let mut decoded = Vec::new();
-        for chunk in joined.as_bytes().chunks(4) {
-            let vals: Vec<u32> = chunk
-                .iter()
-                .filter(|&&c| c != b'=')
-                .map(|&c| {
-                    super::super::base64::ALPHABET
-                        .iter()
-                        .position(|&a| a == c)
-                        .unwrap() as u32
-                })
-                .collect();
-            let n = vals.iter().fold(0u32, |acc, v| (acc << 6) | v) << (6 * (4 - vals.len()));
-            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-            decoded.extend_from_slice(&bytes[..vals.len() - 1]);
-        }
-        decoded
+        super::super::base64::decode_with_capacity(&joined)
+            .unwrap()
+            .0
     }
 
     #[test]
