@@ -19,6 +19,7 @@ use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::str_arg;
 use crate::gotmpl::{Error, Func, FuncMap, Param, Value};
 
 pub(super) fn register(funcs: &mut FuncMap) {
@@ -73,10 +74,6 @@ pub(super) fn register(funcs: &mut FuncMap) {
     );
     keys::register(funcs);
     cert::register(funcs);
-}
-
-fn str_arg(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
 }
 
 fn int_arg(value: &Value) -> i64 {

@@ -22,6 +22,7 @@ use crate::chart::yaml::{self as helm_yaml, Json};
 use crate::gotmpl::fmt::format_float;
 use crate::gotmpl::{Entries, Error, Func, FuncMap, List, Map, Param, Value};
 
+use super::str_arg;
 use json::{CycleGuard, MarshalError, Target};
 use yaml_emit::{Flavor, Node, Scalar};
 
@@ -88,10 +89,6 @@ pub(super) fn register(funcs: &mut FuncMap) {
     add("fromToml", Param::String, |v| {
         Ok(toml::from_toml(str_arg(v)))
     });
-}
-
-fn str_arg(v: &Value) -> &str {
-    v.as_str().unwrap_or_default()
 }
 
 fn must(result: Result<String, MarshalError>) -> Result<Value, Error> {

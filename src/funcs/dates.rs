@@ -22,6 +22,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::{OffsetName, Tz};
 
+use super::str_arg;
 use crate::gotmpl::{Error, Func, FuncMap, IntType, List, Object, Param, Value};
 
 pub(super) fn register(funcs: &mut FuncMap) {
@@ -87,11 +88,6 @@ const TIME_TYPE: &str = "time.Time";
 
 /// Go's `time.Time` parameter: only a time value fits, as Go checks it.
 const TIME: Param = Param::Object(TIME_TYPE);
-
-/// A `string` argument (the engine has checked the type).
-fn str_arg(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
-}
 
 /// A `time.Time` argument. The engine can't check this parameter type yet, so
 /// other values are refused here with the text Go's executor uses.

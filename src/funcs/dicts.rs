@@ -18,6 +18,7 @@ use std::sync::Arc;
 use crate::gotmpl::{ElemType, Entries, Error, Func, FuncMap, List, Map, Param, Value};
 
 use super::cast::to_string as strval;
+use super::str_arg;
 
 pub(super) fn register(funcs: &mut FuncMap) {
     use Param::{Any, String};
@@ -60,10 +61,6 @@ fn map_arg(value: &Value) -> Option<&Map> {
         Value::Map(map) => Some(map),
         _ => None,
     }
-}
-
-fn str_arg(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
 }
 
 fn new_map(entries: Entries) -> Result<Value, Error> {

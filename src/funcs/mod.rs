@@ -39,6 +39,12 @@ pub fn registry() -> FuncMap {
     funcs
 }
 
+/// A `string` argument: the engine has checked its type against the signature,
+/// so anything else can only be nil, which Go passes as "".
+fn str_arg(value: &crate::gotmpl::Value) -> &str {
+    value.as_str().unwrap_or_default()
+}
+
 /// Go's `reflect.Kind` name of a value's type, which Sprig puts in its messages.
 fn kind_name(value: &crate::gotmpl::Value) -> String {
     use crate::gotmpl::Value;

@@ -18,6 +18,7 @@ use crate::gotmpl::fmt::quote;
 use crate::gotmpl::{Entries, Error, Func, FuncMap, Map, Param, Value};
 
 use super::kind_name;
+use super::str_arg as text;
 
 pub(super) fn register(funcs: &mut FuncMap) {
     let mut add = |name: &str, func: Func| {
@@ -90,10 +91,6 @@ pub(super) fn register(funcs: &mut FuncMap) {
             Ok(Value::Map(Map::new(Entries::new())))
         }),
     );
-}
-
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
 }
 
 // ---------------------------------------------------------------- Go's path

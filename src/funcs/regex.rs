@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 use crate::gotmpl::fmt::quote;
 use crate::gotmpl::{ElemType, Error, Func, FuncMap, List, Param, Value};
 
+use super::str_arg as text;
 use super::strings::{is_digit, is_letter};
 
 pub(super) fn register(funcs: &mut FuncMap) {
@@ -122,11 +123,6 @@ pub(super) fn register(funcs: &mut FuncMap) {
             Ok(Value::from(quote_meta(text(&args[0]))))
         }),
     );
-}
-
-/// The text of a `string` argument (the signature guarantees one).
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
 }
 
 /// The value of an `int` argument (the signature guarantees one).

@@ -14,6 +14,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
+use super::str_arg as text;
 use crate::gotmpl::fmt::quote;
 use crate::gotmpl::{Error, Func, FuncMap, Object, Param, UintType, Value};
 
@@ -33,10 +34,6 @@ pub(super) fn register(funcs: &mut FuncMap) {
             Ok(Value::Bool(constraints.check(&version)))
         }),
     );
-}
-
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
 }
 
 /// Go's `\s`: ASCII whitespace without `\v`.

@@ -23,6 +23,7 @@ use crate::gotmpl::fmt::{quote, sprint};
 use crate::gotmpl::{ElemType, Error, Func, FuncMap, List, Map, Param, Value};
 
 use super::cast::{to_string as strval, to_strings};
+use super::str_arg as text;
 
 pub(super) fn register(funcs: &mut FuncMap) {
     let mut add = |name: &str, func: Func| {
@@ -234,11 +235,6 @@ fn random(keep: fn(char) -> bool) -> Func {
     Func::pure(&[Param::Int], None, move |args| {
         Ok(Value::from(random_string(int(&args[0]), keep)?))
     })
-}
-
-/// The text of a `string` argument (the signature guarantees one).
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
 }
 
 /// The value of an `int` argument (the signature guarantees one).

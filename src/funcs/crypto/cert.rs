@@ -26,6 +26,8 @@ use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
 use sha2::{Digest, Sha256};
 use x509_cert::der::{Decode, Encode};
 
+use super::super::str_arg;
+use super::int_arg;
 use super::keys::{self, PrivateKey};
 use super::{base64, der, pem};
 use crate::gotmpl::{Error, Func, FuncMap, Object, Param, Value};
@@ -98,17 +100,6 @@ fn with_key(params: &[Param]) -> Vec<Param> {
     let mut out = params.to_vec();
     out.push(Param::String);
     out
-}
-
-fn str_arg(value: &Value) -> &str {
-    value.as_str().unwrap_or_default()
-}
-
-fn int_arg(value: &Value) -> i64 {
-    match value {
-        Value::Int(i, _) => *i,
-        _ => 0,
-    }
 }
 
 /// The RSA 2048 key Sprig makes when none is given.

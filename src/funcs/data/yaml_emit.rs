@@ -13,6 +13,7 @@
 //! Knows nothing of template values: `data` builds the [`Node`] tree with the
 //! scalars already rendered as text, then [`emit`] prints it.
 
+use crate::chart::yaml::is_yaml_style_float;
 use crate::gotmpl::unicode::{is_digit as is_go_digit, is_letter as is_go_letter};
 
 /// Which go-yaml prints the document.
@@ -769,43 +770,6 @@ fn go_parse_int(s: &str, signed: bool) -> Option<i128> {
     }
     let magnitude = magnitude as i128;
     Some(if negative { -magnitude } else { magnitude })
-}
-
-/// go-yaml's `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// Whether `strconv.ParseFloat(s, 64)` accepts a text that starts with `.`:
