@@ -54,6 +54,11 @@ pub enum LoadError {
     Subcharts { chart: String, reason: String },
 }
 
+/// Loads a chart from a directory or a chart archive, as Helm's `loader.Load`.
+pub fn load(path: &Path) -> Result<Chart, LoadError> {
+    load_dir(path)
+}
+
 /// Loads the chart in directory `dir`.
 pub fn load_dir(dir: &Path) -> Result<Chart, LoadError> {
     let shown = dir.display().to_string();
@@ -88,11 +93,14 @@ pub fn load_dir(dir: &Path) -> Result<Chart, LoadError> {
         values: Default::default(),
         templates: Vec::new(),
         files: Vec::new(),
+        schema: None,
+        dependencies: Vec::new(),
     };
     let mut subcharts = Vec::new();
     for file in files {
         match file.name.as_str() {
             "Chart.yaml" | "Chart.lock" | "requirements.lock" => {}
+            "values.schema.json" => chart.schema = Some(file.data),
             "values.yaml" => {
                 let text = String::from_utf8_lossy(&file.data);
                 chart.values = yaml::load_values(&text).map_err(LoadError::Values)?;

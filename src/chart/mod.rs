@@ -16,7 +16,7 @@ pub mod render_values;
 pub mod yaml;
 
 pub use capabilities::Capabilities;
-pub use loader::{LoadError, load_dir};
+pub use loader::{LoadError, load, load_dir};
 pub use metadata::Metadata;
 pub use render_values::{ReleaseOptions, to_render_values};
 
@@ -32,6 +32,11 @@ pub struct Chart {
     pub templates: Vec<ChartFile>,
     /// Every other file, for `.Files` (not offered to templates yet).
     pub files: Vec<ChartFile>,
+    /// `values.schema.json`, as written, when the chart has one.
+    pub schema: Option<Vec<u8>>,
+    /// Subcharts found under `charts/` (directories or archives), in Helm's
+    /// order; which of them render is decided by dependency processing.
+    pub dependencies: Vec<Chart>,
 }
 
 /// One file of a chart, named relative to the chart directory with `/`.

@@ -73,6 +73,8 @@ mod tests {
             values: Entries::new(),
             templates: Vec::new(),
             files: Vec::new(),
+            schema: None,
+            dependencies: Vec::new(),
         };
         let options = ReleaseOptions {
             name: "release-name".into(),

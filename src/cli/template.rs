@@ -122,7 +122,7 @@ pub fn render_template(options: &TemplateOptions) -> anyhow::Result<String> {
         bail!("path {:?} not found", options.chart.display().to_string());
     }
     let user_values = read_value_files(&options.value_files)?;
-    let chart = chart::load_dir(&options.chart)?;
+    let chart = chart::load(&options.chart)?;
     chart.check_installable()?;
     validate_release_name(&options.release_name).with_context(|| {
         format!(
