@@ -9,10 +9,12 @@
 
 pub mod capabilities;
 pub mod coalesce;
+pub mod dependencies;
 pub mod loader;
 pub mod metadata;
 pub mod name;
 pub mod render_values;
+pub mod table;
 pub mod yaml;
 
 pub use capabilities::Capabilities;
@@ -23,7 +25,7 @@ pub use render_values::{ReleaseOptions, to_render_values};
 use crate::gotmpl::Entries;
 
 /// A loaded chart.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Chart {
     pub metadata: Metadata,
     /// The chart's `values.yaml`, or empty when it has none.
@@ -58,24 +60,6 @@ impl Chart {
             other => Err(NotInstallable(other.to_string())),
         }
     }
-
-    /// Each template as Helm's engine names it (`CHART/templates/PATH`), with its
-    /// source and `.Template.BasePath`.
-    pub fn template_sources(&self) -> impl Iterator<Item = TemplateSource> + '_ {
-        let base_path = format!("{}/templates", self.name());
-        self.templates.iter().map(move |f| TemplateSource {
-            name: format!("{}/{}", self.name(), f.name),
-            source: String::from_utf8_lossy(&f.data).into_owned(),
-            base_path: base_path.clone(),
-        })
-    }
-}
-
-/// A template ready for the engine.
-pub struct TemplateSource {
-    pub name: String,
-    pub source: String,
-    pub base_path: String,
 }
 
 /// Helm refuses to install (or template) library charts.

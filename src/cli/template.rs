@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
+use crate::chart::dependencies::{check_dependencies, process_dependencies};
 use crate::chart::name::validate_release_name;
 use crate::chart::yaml::{load_values, merge_maps};
 use crate::chart::{self, Capabilities, ReleaseOptions};
@@ -122,14 +123,22 @@ pub fn render_template(options: &TemplateOptions) -> anyhow::Result<String> {
         bail!("path {:?} not found", options.chart.display().to_string());
     }
     let user_values = read_value_files(&options.value_files)?;
-    let chart = chart::load(&options.chart)?;
+    let mut chart = chart::load(&options.chart)?;
     chart.check_installable()?;
+    if chart.metadata.deprecated {
+        warn("this chart is deprecated");
+    }
+    check_dependencies(&chart)?;
     validate_release_name(&options.release_name).with_context(|| {
         format!(
             "release name check failed: release name {:?}",
             options.release_name
         )
     })?;
+    let mut warnings = Vec::new();
+    let processed = process_dependencies(&mut chart, &user_values, &mut warnings);
+    print_warnings(&mut warnings);
+    processed.context("chart dependencies processing failed")?;
 
     let release = ReleaseOptions {
         name: options.release_name.clone(),
@@ -139,7 +148,9 @@ pub fn render_template(options: &TemplateOptions) -> anyhow::Result<String> {
         is_upgrade: options.is_upgrade,
     };
     let caps = Arc::new(Capabilities::client_only());
-    let data = chart::to_render_values(&chart, &user_values, &release, caps);
+    let data = chart::to_render_values(&chart, &user_values, &release, caps, &mut warnings);
+    print_warnings(&mut warnings);
+    let data = data?;
     let files = render::chart_templates(&chart, &data);
     let mut rendered: BTreeMap<String, String> =
         render::render(&files, &render::Options::default())
@@ -149,6 +160,22 @@ pub fn render_template(options: &TemplateOptions) -> anyhow::Result<String> {
     let (hooks, manifests) =
         sort::sort_manifests(&rendered).map_err(|e| hinted(e, options.debug))?;
     Ok(sort::template_stream(&hooks, &manifests, &options.stream)?)
+}
+
+/// Helm logs through Go's standard logger: a timestamp (local time, which is
+/// UTC here as everywhere in wheelhouse), then the message.
+fn warn(message: &str) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let now = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
+    eprintln!("{} {message}", now.format("%Y/%m/%d %H:%M:%S"));
+}
+
+fn print_warnings(warnings: &mut Vec<String>) {
+    for w in warnings.drain(..) {
+        warn(&w);
+    }
 }
 
 /// Reads `-f` files in order and merges them as Helm does (`-` is stdin).

@@ -14,7 +14,7 @@ mod lists;
 mod math;
 mod paths;
 mod regex;
-mod semver;
+pub(crate) mod semver;
 mod strings;
 mod types;
 

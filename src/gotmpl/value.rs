@@ -218,6 +218,16 @@ impl Map {
         self.elem
     }
 
+    /// The same map seen through another named type, as a Go conversion such as
+    /// `common.Values(m)` gives: both handles share the entries.
+    pub fn renamed(&self, name: Option<&'static str>) -> Map {
+        Map {
+            data: self.data.clone(),
+            elem: self.elem,
+            name,
+        }
+    }
+
     /// Reads the entries. Reading the same map again while holding this (a map
     /// that contains itself) is fine; don't hold it across template execution, as
     /// a `set` inside the template would wait for it forever.
