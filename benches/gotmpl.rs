@@ -32,7 +32,14 @@ fn render_once(chart: &Chart, caps: &Arc<Capabilities>) -> BTreeMap<String, Stri
         is_install: true,
         is_upgrade: false,
     };
-    let data = chart::to_render_values(chart, &Entries::new(), &release, caps.clone());
+    let data = chart::to_render_values(
+        chart,
+        &Entries::new(),
+        &release,
+        caps.clone(),
+        &mut Vec::new(),
+    )
+    .expect("the workload's values coalesce");
     let files = render::chart_templates(chart, &data);
     render::render(&files, &Options::default()).expect("the workload renders")
 }
