@@ -184,7 +184,8 @@ impl Coalescer<'_> {
                 }
                 Some(Value::Map(dest)) => match &val {
                     Value::Map(src) => {
-                        let merge = self.merge || chart.dependencies.iter().any(|d| d.name() == &*key);
+                        let merge =
+                            self.merge || chart.dependencies.iter().any(|d| d.name() == &*key);
                         if !merge {
                             clean_nil_values(src);
                         }

@@ -172,7 +172,10 @@ fn process_conditions(
 }
 
 /// Helm's `processDependencyImportValues` (merge mode), children first.
-fn process_import_values(chart: &mut Chart, warnings: &mut Vec<String>) -> Result<(), TypeMismatch> {
+fn process_import_values(
+    chart: &mut Chart,
+    warnings: &mut Vec<String>,
+) -> Result<(), TypeMismatch> {
     for sub in &mut chart.dependencies {
         process_import_values(sub, warnings)?;
     }

@@ -250,7 +250,12 @@ impl Metadata {
             let Some(d) = d else {
                 return invalid("dependencies must not contain empty or null nodes".into());
             };
-            for s in [&mut d.name, &mut d.version, &mut d.repository, &mut d.condition] {
+            for s in [
+                &mut d.name,
+                &mut d.version,
+                &mut d.repository,
+                &mut d.condition,
+            ] {
                 *s = sanitize(s);
             }
             for t in &mut d.tags {
@@ -352,7 +357,10 @@ impl Dependency {
                 Value::List(List::new(self.tags.iter().map(|t| Value::str(t)).collect())),
             ),
             ("Enabled", Value::Bool(self.enabled)),
-            ("ImportValues", Value::List(List::new(self.import_values.clone()))),
+            (
+                "ImportValues",
+                Value::List(List::new(self.import_values.clone())),
+            ),
             ("Alias", Value::str(&self.alias)),
         ]
         .into_iter()

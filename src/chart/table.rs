@@ -41,7 +41,10 @@ mod tests {
         assert!(table(&root, "zz").is_none());
         assert_eq!(path_value(&root, "a.b.c").map(|v| v.is_true()), Some(true));
         assert!(path_value(&root, "a.b").is_none());
-        assert_eq!(path_value(&root, "t").and_then(|v| v.as_str().map(str::to_string)), None);
+        assert_eq!(
+            path_value(&root, "t").and_then(|v| v.as_str().map(str::to_string)),
+            None
+        );
         assert!(path_value(&root, "t").is_some());
         assert!(path_value(&root, "a.missing").is_none());
     }

@@ -68,7 +68,10 @@ fn collect_templates(
     let subcharts = Map::new(Entries::new());
     let next = Map::new(Entries::from([
         (Arc::from("Chart"), chart.metadata.to_value(is_root)),
-        (Arc::from("Release"), parent.get("Release").unwrap_or(Value::Nil)),
+        (
+            Arc::from("Release"),
+            parent.get("Release").unwrap_or(Value::Nil),
+        ),
         (
             Arc::from("Capabilities"),
             parent.get("Capabilities").unwrap_or(Value::Nil),
