@@ -494,13 +494,15 @@ pub struct StreamOptions {
     pub skip_tests: bool,
 }
 
-/// The text `helm template` prints for sorted hooks and manifests.
+/// The text `helm template` prints for sorted hooks and manifests, after the
+/// CRD documents `--include-crds` adds (empty otherwise).
 pub fn template_stream(
+    crds: &str,
     hooks: &[Hook],
     manifests: &[Manifest],
     options: &StreamOptions,
 ) -> Result<String, ShowOnlyError> {
-    let mut out = release_manifest(manifests)
+    let mut out = format!("{crds}{}", release_manifest(manifests))
         .trim_matches(is_go_space)
         .to_string();
     out.push('\n');
