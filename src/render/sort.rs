@@ -704,20 +704,20 @@ mod tests {
         assert_eq!(hooks[1].weight, 5);
         assert_eq!(hooks[1].name, "j");
 
-        let out = template_stream(&hooks, &manifests, &StreamOptions::default()).unwrap();
+        let out = template_stream("", &hooks, &manifests, &StreamOptions::default()).unwrap();
         assert!(out.starts_with("---\n# Source: c/templates/b.yaml\nkind: ConfigMap\n---\n"));
         let skip = StreamOptions {
             skip_tests: true,
             ..StreamOptions::default()
         };
-        let out = template_stream(&hooks, &manifests, &skip).unwrap();
+        let out = template_stream("", &hooks, &manifests, &skip).unwrap();
         assert!(out.ends_with("---\n# Source: c/templates/hook.yaml\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: Post-Install, pre-upgrade\n    helm.sh/hook-weight: \"5\"\n"));
         let only = StreamOptions {
             show_only: vec!["templates/b.yaml".into()],
             ..StreamOptions::default()
         };
         assert_eq!(
-            template_stream(&hooks, &manifests, &only).unwrap(),
+            template_stream("", &hooks, &manifests, &only).unwrap(),
             "---\n# Source: c/templates/b.yaml\nkind: ConfigMap\n---\n# Source: c/templates/b.yaml\n# just a comment\n"
         );
         let missing = StreamOptions {
@@ -725,7 +725,7 @@ mod tests {
             ..StreamOptions::default()
         };
         assert_eq!(
-            template_stream(&hooks, &manifests, &missing)
+            template_stream("", &hooks, &manifests, &missing)
                 .unwrap_err()
                 .to_string(),
             "could not find template templates/nope.yaml in chart"
