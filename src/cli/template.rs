@@ -1,28 +1,23 @@
 //! `wheelhouse template`: render a chart locally and print what `helm template`
 //! prints.
 //!
-//! Owns the `template` flags, their validation, and the steps `helm template`
-//! takes in Helm's order (locate the chart, read `-f` files, load the chart, check
-//! the release name, render, sort, print), with Helm's error messages. Until an
-//! engine module exists, the rendering steps live in [`render_template`].
+//! Owns the `template` flags and their validation in Helm's order (the kube
+//! version, name and chart arguments, locating the chart, reading the values),
+//! then hands the work to [`crate::engine::template`] and prints or writes what
+//! it returns, with Helm's messages.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
+use crate::chart::Capabilities;
 use crate::chart::capabilities::KubeVersion;
-use crate::chart::dependencies::{check_dependencies, process_dependencies};
-use crate::chart::name::validate_release_name;
 use crate::chart::yaml::{load_values, merge_maps};
-use crate::chart::{self, Capabilities, ReleaseOptions};
-use crate::funcs::semver::is_compatible_range;
-use crate::gotmpl::Entries;
-use crate::gotmpl::Template;
+use crate::engine::{TemplateOptions, render_template};
+use crate::gotmpl::{Entries, Template};
 use crate::render;
-use crate::render::sort::{self, StreamOptions};
+use crate::render::sort::StreamOptions;
 
 use super::Settings;
 
@@ -87,29 +82,17 @@ pub struct TemplateArgs {
     pub name_template: Option<String>,
 }
 
-/// Validated `template` options: everything needed to render, nothing raw.
-#[derive(Clone)]
-pub struct TemplateOptions {
-    pub release_name: String,
-    pub chart: PathBuf,
-    pub value_files: Vec<String>,
-    pub namespace: String,
-    pub is_upgrade: bool,
-    pub stream: StreamOptions,
-    /// `--include-crds`: the charts' `crds/` files first in the output.
-    pub include_crds: bool,
-    pub capabilities: Capabilities,
-    /// `--output-dir` (with the release name appended for `--release-name`).
-    pub output_dir: Option<PathBuf>,
-    /// `--debug`: Helm drops its hint about `--debug` when it is already on.
-    pub debug: bool,
-}
-
 impl TemplateArgs {
     /// Helm's `NameAndChart` as `helm template` calls it: one argument is the
     /// chart (the name defaults to "release-name", or comes from
     /// `--name-template`), two are name and chart.
     pub fn validate(self, settings: &Settings) -> anyhow::Result<TemplateOptions> {
+        let mut capabilities = Capabilities::client_only();
+        if let Some(v) = &self.kube_version {
+            let parsed = KubeVersion::parse(v)
+                .map_err(|e| anyhow::anyhow!("invalid kube version '{v}': {e}"))?;
+            capabilities = capabilities.with_kube_version(parsed);
+        }
         let (release_name, chart) = match self.args.as_slice() {
             [_, _, rest @ ..] if !rest.is_empty() => bail!(
                 "expected at most two arguments, unexpected arguments: {}",
@@ -130,13 +113,11 @@ impl TemplateArgs {
             },
             _ => bail!("\"wheelhouse template\" requires at least 1 argument"),
         };
-        let mut capabilities = Capabilities::client_only();
-        if let Some(v) = &self.kube_version {
-            let parsed = KubeVersion::parse(v)
-                .map_err(|e| anyhow::anyhow!("invalid kube version '{v}': {e}"))?;
-            capabilities = capabilities.with_kube_version(parsed);
-        }
         capabilities = capabilities.with_extra_api_versions(self.api_versions);
+        // Helm locates the chart before it reads any values file.
+        if std::fs::metadata(&chart).is_err() {
+            bail!("path {chart:?} not found");
+        }
         let output_dir = self.output_dir.map(|dir| {
             if self.release_name {
                 dir.join(&release_name)
@@ -147,7 +128,7 @@ impl TemplateArgs {
         Ok(TemplateOptions {
             release_name,
             chart: PathBuf::from(chart),
-            value_files: self.values,
+            values: read_value_files(&self.values)?,
             namespace: settings.namespace.clone(),
             is_upgrade: self.is_upgrade,
             stream: StreamOptions {
@@ -172,7 +153,7 @@ fn name_from_template(text: &str) -> anyhow::Result<String> {
 
 pub fn run(args: TemplateArgs, settings: &Settings) -> anyhow::Result<()> {
     let options = args.validate(settings)?;
-    let rendered = render_template(&options)?;
+    let rendered = render_template(&options, &mut warn)?;
     match &options.output_dir {
         None => super::print_stdout(&rendered.stream),
         Some(dir) => {
@@ -183,14 +164,6 @@ pub fn run(args: TemplateArgs, settings: &Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// What `helm template` produced: the text it prints, and the files it writes
-/// with `--output-dir` (path in the chart, text, whether it adds to a file
-/// written before).
-pub struct Rendered {
-    pub stream: String,
-    pub files: Vec<(String, String, bool)>,
 }
 
 /// Helm's `writeToFile`: `DIR/NAME` gets a `---` and `# Source:` header before
@@ -213,128 +186,6 @@ fn write_to_file(dir: &Path, name: &str, text: &str, append: bool) -> anyhow::Re
     Ok(path)
 }
 
-/// An error from rendering or sorting, which Helm follows with a hint about
-/// `--debug` (it prints the broken output in that mode).
-#[derive(Debug, thiserror::Error)]
-#[error("{0:#}\n\nUse --debug flag to render out invalid YAML")]
-struct WithDebugHint(anyhow::Error);
-
-fn hinted(err: impl Into<anyhow::Error>, debug: bool) -> anyhow::Error {
-    let err = err.into();
-    if debug {
-        err
-    } else {
-        WithDebugHint(err).into()
-    }
-}
-
-/// Renders a chart into what `helm template` prints or writes.
-pub fn render_template(options: &TemplateOptions) -> anyhow::Result<Rendered> {
-    // Helm locates the chart before it reads any values file.
-    if std::fs::metadata(&options.chart).is_err() {
-        bail!("path {:?} not found", options.chart.display().to_string());
-    }
-    let user_values = read_value_files(&options.value_files)?;
-    let mut chart = chart::load(&options.chart)?;
-    chart.check_installable()?;
-    if chart.metadata.deprecated {
-        warn("this chart is deprecated");
-    }
-    check_dependencies(&chart)?;
-    validate_release_name(&options.release_name).with_context(|| {
-        format!(
-            "release name check failed: release name {:?}",
-            options.release_name
-        )
-    })?;
-    let mut warnings = Vec::new();
-    let processed = process_dependencies(&mut chart, &user_values, &mut warnings);
-    print_warnings(&mut warnings);
-    processed.context("chart dependencies processing failed")?;
-
-    let release = ReleaseOptions {
-        name: options.release_name.clone(),
-        namespace: options.namespace.clone(),
-        revision: 1,
-        is_install: !options.is_upgrade,
-        is_upgrade: options.is_upgrade,
-    };
-    let caps = Arc::new(options.capabilities.clone());
-    let data = chart::to_render_values(&chart, &user_values, &release, caps, &mut warnings);
-    print_warnings(&mut warnings);
-    let data = data?;
-
-    let kube_version = options.capabilities.kube_version();
-    let required = &chart.metadata.kube_version;
-    if !required.is_empty() && !is_compatible_range(required, kube_version.string()) {
-        return Err(hinted(
-            anyhow::anyhow!(
-                "chart requires kubeVersion: {required} which is incompatible with Kubernetes {}",
-                kube_version.version()
-            ),
-            options.debug,
-        ));
-    }
-
-    let files = render::chart_templates(&chart, &data);
-    let mut rendered: BTreeMap<String, String> =
-        render::render(&files, &render::Options::default())
-            .map_err(|e| hinted(e, options.debug))?;
-
-    let _notes = sort::take_notes(&mut rendered, chart.name());
-    let (hooks, manifests) =
-        sort::sort_manifests(&rendered).map_err(|e| hinted(e, options.debug))?;
-    let crds = if options.include_crds {
-        chart.crd_objects()
-    } else {
-        Vec::new()
-    };
-    if options.output_dir.is_some() {
-        return Ok(Rendered {
-            stream: String::new(),
-            files: output_files(&crds, &hooks, &manifests, &options.stream),
-        });
-    }
-    let crd_text: String = crds
-        .iter()
-        .map(|(name, data)| format!("---\n# Source: {name}\n{}\n", String::from_utf8_lossy(data)))
-        .collect();
-    Ok(Rendered {
-        stream: sort::template_stream(&crd_text, &hooks, &manifests, &options.stream)?,
-        files: Vec::new(),
-    })
-}
-
-/// The files `--output-dir` gets, in Helm's order: CRDs, manifests, then hooks
-/// (tests skipped on request). A path seen before is appended to.
-fn output_files(
-    crds: &[(String, Vec<u8>)],
-    hooks: &[sort::Hook],
-    manifests: &[sort::Manifest],
-    stream: &StreamOptions,
-) -> Vec<(String, String, bool)> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    let mut push = |name: &str, text: String| {
-        let append = !seen.insert(name.to_string());
-        out.push((name.to_string(), text, append));
-    };
-    for (name, data) in crds {
-        push(name, String::from_utf8_lossy(data).into_owned());
-    }
-    for m in manifests {
-        push(&m.name, m.content.clone());
-    }
-    if !stream.no_hooks {
-        for h in hooks {
-            if !(stream.skip_tests && h.is_test()) {
-                push(&h.path, h.manifest.clone());
-            }
-        }
-    }
-    out
-}
-
 /// Helm logs through Go's standard logger: a timestamp (local time, which is
 /// UTC here as everywhere in wheelhouse), then the message.
 fn warn(message: &str) {
@@ -343,12 +194,6 @@ fn warn(message: &str) {
         .map_or(0, |d| d.as_secs() as i64);
     let now = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
     eprintln!("{} {message}", now.format("%Y/%m/%d %H:%M:%S"));
-}
-
-fn print_warnings(warnings: &mut Vec<String>) {
-    for w in warnings.drain(..) {
-        warn(&w);
-    }
 }
 
 /// Reads `-f` files in order and merges them as Helm does (`-` is stdin).
