@@ -32,8 +32,9 @@ pub const MAX_NESTED_NAME_LEVEL: usize = 30;
 
 /// How deeply list indexes may nest (`a[0][0]...`, `a[0].b[0].c...`). Helm has
 /// no bound here (Go's stack grows); ours keeps a hostile line from building a
-/// value too deep to walk, at the depth Helm's YAML and JSON readers allow.
-pub const MAX_INDEX_NESTING: usize = 10_000;
+/// value so deep that walking it, or merely dropping it, overflows a thread's
+/// stack. No chart's values come near it.
+pub const MAX_INDEX_NESTING: usize = 1_000;
 
 /// How a line's values are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,10 +83,7 @@ pub enum StrvalsError {
     /// A path walks into a value of another type; Helm's message is the Go
     /// runtime's, recovered from a failed type assertion.
     #[error("unable to parse key: interface conversion: interface {{}} is {found}, not {wanted}")]
-    NotA {
-        found: String,
-        wanted: &'static str,
-    },
+    NotA { found: String, wanted: &'static str },
     /// A `--set-json` value that isn't JSON, with Go's decoder message.
     #[error("{0}")]
     Json(String),
@@ -412,7 +410,12 @@ impl<'a, 'r> Parser<'a, 'r> {
         atoi(&text).map_err(|reason| StrvalsError::BadIndex { text, reason }.into())
     }
 
-    fn list_item(&mut self, list: &mut Vec<Value>, index: i64, nested_names: usize) -> Result<(), Halt> {
+    fn list_item(
+        &mut self,
+        list: &mut Vec<Value>,
+        index: i64,
+        nested_names: usize,
+    ) -> Result<(), Halt> {
         self.index_depth += 1;
         let result = if self.index_depth > MAX_INDEX_NESTING {
             Err(StrvalsError::IndexTooDeep.into())
@@ -604,4 +607,193 @@ fn not_a(found: &Value, wanted: &'static str) -> Halt {
         other => other.type_name().into_owned(),
     };
     StrvalsError::NotA { found, wanted }.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::yaml::load_values;
+
+    fn parse_ok(line: &str, mode: Mode) -> Entries {
+        parse(line, mode).unwrap_or_else(|e| panic!("{line:?}: {e}"))
+    }
+
+    fn parse_err(line: &str, mode: Mode) -> String {
+        match parse(line, mode) {
+            Ok(v) => panic!("{line:?} parsed: {:?}", v.keys().collect::<Vec<_>>()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn list_len(v: &Entries, key: &str) -> usize {
+        match v.get(key) {
+            Some(Value::List(l)) => l.len(),
+            _ => panic!("{key} is not a list"),
+        }
+    }
+
+    #[test]
+    fn typed_values_follow_typed_val() {
+        let cases: &[(&str, &str)] = &[
+            ("true", "bool"),
+            ("tRUE", "bool"),
+            ("falſe", "bool"),
+            ("nuLL", "<nil>"),
+            ("0", "int64"),
+            ("-0", "int64"),
+            ("+7", "int64"),
+            ("9223372036854775807", "int64"),
+            ("9223372036854775808", "string"),
+            ("-9223372036854775808", "int64"),
+            ("07", "string"),
+            ("1.0", "string"),
+            ("", "string"),
+            ("trueish", "string"),
+        ];
+        for (text, type_name) in cases {
+            assert_eq!(typed_value(text).type_name(), *type_name, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn atoi_tells_syntax_from_range_as_go_does() {
+        assert_eq!(atoi("+12"), Ok(12));
+        assert_eq!(atoi("-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(atoi("-9223372036854775809"), Err(AtoiError::Range));
+        assert_eq!(atoi("+"), Err(AtoiError::Syntax));
+        assert_eq!(atoi("1x"), Err(AtoiError::Syntax));
+        // Overflow is noticed before the bad byte after it.
+        assert_eq!(atoi("99999999999999999999x"), Err(AtoiError::Range));
+    }
+
+    #[test]
+    fn index_limit_at_and_past() {
+        let at = parse_ok(&format!("a[{MAX_INDEX}]=x"), Mode::Typed);
+        assert_eq!(list_len(&at, "a"), 65_537);
+        assert_eq!(
+            parse_err(&format!("a[{}]=x", MAX_INDEX + 1), Mode::Typed),
+            "index of 65537 is greater than maximum supported index of 65536"
+        );
+    }
+
+    #[test]
+    fn nested_name_limit_at_and_past() {
+        let names = |n: usize| {
+            (0..=n)
+                .map(|i| format!("k{i}"))
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        parse_ok(&format!("{}=x", names(MAX_NESTED_NAME_LEVEL)), Mode::Typed);
+        assert_eq!(
+            parse_err(
+                &format!("{}=x", names(MAX_NESTED_NAME_LEVEL + 1)),
+                Mode::Literal
+            ),
+            "value name nested level is greater than maximum supported nested level of 30"
+        );
+    }
+
+    #[test]
+    fn index_nesting_limit_at_and_past() {
+        let line = |n: usize| format!("a{}=x", "[0]".repeat(n));
+        parse_ok(&line(MAX_INDEX_NESTING), Mode::Typed);
+        assert_eq!(
+            parse_err(&line(MAX_INDEX_NESTING + 1), Mode::Typed),
+            "list indexes are nested deeper than the maximum supported level of 1000"
+        );
+        // Indexes and names alternating don't count as nested names in Helm.
+        let alternating = |n: usize| format!("{}=x", "a[0].".repeat(n).trim_end_matches('.'));
+        parse_ok(&alternating(MAX_INDEX_NESTING), Mode::String);
+        assert!(
+            parse_err(&alternating(MAX_INDEX_NESTING + 1), Mode::String).contains("level of 1000")
+        );
+    }
+
+    #[test]
+    fn later_lines_write_over_values_files_with_go_type_names() {
+        let mut values = load_values("a: 1\nm: {x: 1}\nl: [1, 2]\n").unwrap();
+        parse_into("m.y=2,l[2]=3,a=b", &mut values, Mode::Typed).unwrap();
+        assert!(matches!(values.get("a"), Some(Value::Str(s)) if &**s == "b"));
+        assert_eq!(list_len(&values, "l"), 3);
+        match values.get("m") {
+            Some(Value::Map(m)) => assert_eq!(m.keys().len(), 2),
+            _ => panic!("m is not a map"),
+        }
+        let mut values = load_values("a: 1\nl: [1]\nz: null\n").unwrap();
+        let err = |line: &str, values: &mut Entries| {
+            parse_into(line, values, Mode::Typed)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err("a.b=1", &mut values),
+            "unable to parse key: interface conversion: interface {} is float64, not map[string]interface {}"
+        );
+        assert_eq!(
+            err("l.b=1", &mut values),
+            "unable to parse key: interface conversion: interface {} is []interface {}, not map[string]interface {}"
+        );
+        assert_eq!(
+            err("z[0]=1", &mut values),
+            "unable to parse key: interface conversion: interface {} is nil, not []interface {}"
+        );
+    }
+
+    #[test]
+    fn an_empty_key_is_never_set_but_what_is_there_changes_in_place() {
+        let mut values = load_values("'': {x: 1}\n").unwrap();
+        parse_into(".y=2", &mut values, Mode::Typed).unwrap();
+        match values.get("") {
+            Some(Value::Map(m)) => assert_eq!(m.keys().len(), 2),
+            _ => panic!("the empty key's map is gone"),
+        }
+        // An existing list takes writes within its length; growth is lost.
+        let mut values = load_values("'': [1, 2]\n").unwrap();
+        parse_into("[0]=x,[5]=y", &mut values, Mode::Typed).unwrap();
+        match values.get("") {
+            Some(Value::List(l)) => {
+                assert_eq!(l.len(), 2);
+                assert!(matches!(&l.items()[0], Value::Str(s) if &**s == "x"));
+            }
+            _ => panic!("the empty key's list is gone"),
+        }
+        assert!(parse_ok("[0]=a", Mode::Typed).is_empty());
+    }
+
+    #[test]
+    fn file_reader_gets_each_value_and_its_errors_pass_through() {
+        let mut seen = Vec::new();
+        let mut values = Entries::new();
+        parse_into_file("a=x\\,y,b={p,q},c[1]=r", &mut values, |path| {
+            seen.push(path.to_string());
+            Ok(Value::from(path.to_uppercase()))
+        })
+        .unwrap();
+        assert_eq!(seen, ["x,y", "p", "q", "r"]);
+        assert!(matches!(values.get("a"), Some(Value::Str(s)) if &**s == "X,Y"));
+        let err = parse_into_file("a=gone", &mut Entries::new(), |_| {
+            Err("open gone: no such file or directory".into())
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "open gone: no such file or directory");
+    }
+
+    #[test]
+    fn runes_after_an_index_are_quoted_as_go_prints_a_rune_slice() {
+        assert_eq!(
+            parse_err("a[0]x'\n=1", Mode::Typed),
+            "unexpected data at end of array index: ['x' '\\'' '\\n']"
+        );
+    }
+
+    #[test]
+    fn json_values_are_float64_and_leave_the_rest_of_the_line() {
+        let values = parse_ok("a=[1, {\"b\": 2.5}] ,c=\"d\"", Mode::Json);
+        match values.get("a") {
+            Some(Value::List(l)) => assert_eq!(l.items()[0].type_name(), "float64"),
+            _ => panic!("a is not a list"),
+        }
+        assert!(matches!(values.get("c"), Some(Value::Str(s)) if &**s == "d"));
+    }
 }

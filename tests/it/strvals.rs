@@ -47,7 +47,10 @@ fn typed(v: &Value) -> String {
             let items = l.items();
             let mut i = 0;
             while i < items.len() {
-                let run = items[i..].iter().take_while(|v| matches!(v, Value::Nil)).count();
+                let run = items[i..]
+                    .iter()
+                    .take_while(|v| matches!(v, Value::Nil))
+                    .count();
                 if run > 1 {
                     parts.push(format!("nil*{run}"));
                     i += run;
@@ -73,7 +76,10 @@ fn typed(v: &Value) -> String {
 
 fn outcome(result: Result<wheelhouse::gotmpl::Entries, String>) -> String {
     match result {
-        Ok(entries) => format!("out: {}", typed(&Value::Map(wheelhouse::gotmpl::Map::new(entries)))),
+        Ok(entries) => format!(
+            "out: {}",
+            typed(&Value::Map(wheelhouse::gotmpl::Map::new(entries)))
+        ),
         Err(e) => format!("err: {e}"),
     }
 }
@@ -103,8 +109,10 @@ fn run_set_file(line: &str) -> String {
         Source::Stdin => panic!("no stdin in this test"),
     });
     outcome(result.map_err(|e| {
-        let e = e.to_string();
-        e.strip_prefix("failed parsing --set-file data: ").unwrap().to_string()
+        assert_eq!(e.to_string(), "failed parsing --set-file data");
+        let source = std::error::Error::source(&e).unwrap();
+        assert!(source.source().is_none(), "{source} has a source");
+        source.to_string()
     }))
 }
 
@@ -116,7 +124,10 @@ fn check_file(file: &str) {
         .filter_map(|case| {
             let got = run(case);
             (got != case.expected).then(|| {
-                format!("{} {:?}\n  helm: {}\n  ours: {got}", case.mode, case.input, case.expected)
+                format!(
+                    "{} {:?}\n  helm: {}\n  ours: {got}",
+                    case.mode, case.input, case.expected
+                )
             })
         })
         .collect();

@@ -350,10 +350,19 @@ mod tests {
 
     #[test]
     fn syntax_errors_have_go_messages() {
-        assert_eq!(err("x"), "invalid character 'x' looking for beginning of value");
-        assert_eq!(err("é"), "invalid character 'Ã' looking for beginning of value");
+        assert_eq!(
+            err("x"),
+            "invalid character 'x' looking for beginning of value"
+        );
+        assert_eq!(
+            err("é"),
+            "invalid character 'Ã' looking for beginning of value"
+        );
         assert_eq!(err("[01]"), "invalid character '1' after array element");
-        assert_eq!(err("[1,]"), "invalid character ']' looking for beginning of value");
+        assert_eq!(
+            err("[1,]"),
+            "invalid character ']' looking for beginning of value"
+        );
         assert_eq!(
             err("{\"a\":1,}"),
             "invalid character '}' looking for beginning of object key string"
@@ -363,21 +372,33 @@ mod tests {
             err("{\"a\":1 2}"),
             "invalid character '2' after object key:value pair"
         );
-        assert_eq!(err("tx"), "invalid character 'x' in literal true (expecting 'r')");
+        assert_eq!(
+            err("tx"),
+            "invalid character 'x' in literal true (expecting 'r')"
+        );
         assert_eq!(err("-x"), "invalid character 'x' in numeric literal");
         assert_eq!(
             err("1.x"),
             "invalid character 'x' after decimal point in numeric literal"
         );
-        assert_eq!(err("1e+x"), "invalid character 'x' in exponent of numeric literal");
-        assert_eq!(err("\"\\x\""), "invalid character 'x' in string escape code");
+        assert_eq!(
+            err("1e+x"),
+            "invalid character 'x' in exponent of numeric literal"
+        );
+        assert_eq!(
+            err("\"\\x\""),
+            "invalid character 'x' in string escape code"
+        );
         assert_eq!(
             err("\"\\u12x4\""),
             "invalid character 'x' in \\u hexadecimal character escape"
         );
         assert_eq!(err("\"a\nb\""), "invalid character '\\n' in string literal");
         assert_eq!(err("\"'"), "unexpected EOF");
-        assert_eq!(err("'"), "invalid character '\\'' looking for beginning of value");
+        assert_eq!(
+            err("'"),
+            "invalid character '\\'' looking for beginning of value"
+        );
         for cut in ["tru", "1.", "[1", "{\"a\"", "\"abc", "-", "1e"] {
             assert_eq!(err(cut), "unexpected EOF", "{cut}");
         }
@@ -398,7 +419,10 @@ mod tests {
 
     #[test]
     fn a_syntax_error_wins_over_a_range_error() {
-        assert_eq!(err("[1e400,x]"), "invalid character 'x' looking for beginning of value");
+        assert_eq!(
+            err("[1e400,x]"),
+            "invalid character 'x' looking for beginning of value"
+        );
     }
 
     #[test]
@@ -415,11 +439,21 @@ mod tests {
 
     #[test]
     fn depth_limit_at_and_past() {
-        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
-        assert!(decode_prefix(&nested(MAX_JSON_DEPTH)).is_ok());
-        assert_eq!(
-            err(&nested(MAX_JSON_DEPTH + 1)),
-            "invalid character '[' exceeded max depth"
-        );
+        // Dropping a value this deep takes more than a test thread's 2 MiB
+        // of stack in a debug build (a main thread's 8 MiB is plenty).
+        let run = || {
+            let nested = |n: usize| format!("{}1{}", "[{\"a\":".repeat(n / 2), "}]".repeat(n / 2));
+            assert!(decode_prefix(&nested(MAX_JSON_DEPTH)).is_ok());
+            assert_eq!(
+                err(&format!("[{}", nested(MAX_JSON_DEPTH))),
+                "invalid character '{' exceeded max depth"
+            );
+        };
+        std::thread::Builder::new()
+            .stack_size(32 << 20)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }
