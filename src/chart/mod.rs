@@ -14,7 +14,9 @@ pub mod loader;
 pub mod metadata;
 pub mod name;
 pub mod render_values;
+pub mod strvals;
 pub mod table;
+pub mod value_options;
 pub mod yaml;
 
 pub use capabilities::Capabilities;

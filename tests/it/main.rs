@@ -5,4 +5,5 @@
 
 mod charts;
 mod gotmpl_conformance;
+mod strvals;
 mod template;
