@@ -7,6 +7,7 @@
 
 mod completion;
 mod template;
+mod values;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -13,13 +13,13 @@ use anyhow::{Context, bail};
 
 use crate::chart::Capabilities;
 use crate::chart::capabilities::KubeVersion;
-use crate::chart::yaml::{load_values, merge_maps};
 use crate::engine::{TemplateOptions, render_template};
-use crate::gotmpl::{Entries, Template};
+use crate::gotmpl::Template;
 use crate::render;
 use crate::render::sort::StreamOptions;
 
 use super::Settings;
+use super::values::ValueArgs;
 
 /// The release name `helm template` uses when none is given.
 pub const DEFAULT_RELEASE_NAME: &str = "release-name";
@@ -31,14 +31,8 @@ pub struct TemplateArgs {
     /// `[NAME] CHART`: the release name (default "release-name") and the chart directory
     #[arg(value_name = "CHART", required = true, num_args = 1..)]
     pub args: Vec<String>,
-    /// Specify values in a YAML file (can specify multiple)
-    #[arg(
-        short = 'f',
-        long = "values",
-        value_name = "FILE",
-        value_delimiter = ','
-    )]
-    pub values: Vec<String>,
+    #[command(flatten)]
+    pub values: ValueArgs,
     /// Only show manifests rendered from the given templates
     #[arg(short = 's', long = "show-only", value_name = "PATH")]
     pub show_only: Vec<String>,
@@ -128,7 +122,7 @@ impl TemplateArgs {
         Ok(TemplateOptions {
             release_name,
             chart: PathBuf::from(chart),
-            values: read_value_files(&self.values)?,
+            values: self.values.merge()?,
             namespace: settings.namespace.clone(),
             is_upgrade: self.is_upgrade,
             stream: StreamOptions {
@@ -194,25 +188,4 @@ fn warn(message: &str) {
         .map_or(0, |d| d.as_secs() as i64);
     let now = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
     eprintln!("{} {message}", now.format("%Y/%m/%d %H:%M:%S"));
-}
-
-/// Reads `-f` files in order and merges them as Helm does (`-` is stdin).
-fn read_value_files(paths: &[String]) -> anyhow::Result<Entries> {
-    let mut values = Entries::new();
-    for path in paths {
-        let text = if path.trim() == "-" {
-            std::io::read_to_string(std::io::stdin()).context("reading values from stdin")?
-        } else {
-            std::fs::read_to_string(Path::new(path)).map_err(|e| {
-                let reason = match e.kind() {
-                    std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-                    _ => e.to_string(),
-                };
-                anyhow::anyhow!("open {path}: {reason}")
-            })?
-        };
-        let file_values = load_values(&text).with_context(|| format!("failed to parse {path}"))?;
-        merge_maps(&mut values, file_values);
-    }
-    Ok(values)
 }
