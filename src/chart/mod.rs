@@ -53,6 +53,27 @@ impl Chart {
         &self.metadata.name
     }
 
+    /// Helm's `CRDObjects`: every `crds/*.{yaml,yml,json}` file of this chart and
+    /// its subcharts, named by the chart's full path (`top/charts/sub/crds/x.yaml`).
+    pub fn crd_objects(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        self.collect_crds(self.name(), &mut out);
+        out
+    }
+
+    fn collect_crds(&self, full_path: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        for f in &self.files {
+            let ext = f.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+            let manifest = matches!(ext.as_deref(), Some("yaml" | "yml" | "json"));
+            if f.name.starts_with("crds/") && manifest {
+                out.push((format!("{full_path}/{}", f.name), f.data.clone()));
+            }
+        }
+        for dep in &self.dependencies {
+            dep.collect_crds(&format!("{full_path}/charts/{}", dep.name()), out);
+        }
+    }
+
     /// Helm's `checkIfInstallable`: only application charts render on their own.
     pub fn check_installable(&self) -> Result<(), NotInstallable> {
         match self.metadata.r#type.as_str() {

@@ -13,7 +13,7 @@ use crate::gotmpl::{Entries, Map, Value};
 mod engine;
 pub mod sort;
 
-pub use engine::RenderError;
+pub use engine::{RenderError, library};
 
 /// One template file of a chart tree, with the data its chart's templates see.
 pub struct TemplateFile {
