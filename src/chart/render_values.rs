@@ -3,7 +3,7 @@
 //! Owns Helm's `ToRenderValues` (`.Release`, `.Chart`, `.Capabilities`, and the
 //! coalesced `.Values`) together with the per-chart shape Helm's engine gives each
 //! template (`.Chart.IsRoot`, `.Subcharts`). `.Template` is added by the engine
-//! while a file renders; `.Files` is not offered yet.
+//! while a file renders.
 
 use std::sync::Arc;
 
@@ -46,6 +46,10 @@ pub fn to_render_values(
     let top = Entries::from([
         (Arc::from("Capabilities"), Value::Object(caps)),
         (Arc::from("Chart"), chart.metadata.to_value(true)),
+        (
+            Arc::from("Files"),
+            crate::render::files::files_value(Arc::new(chart.files.clone())),
+        ),
         (Arc::from("Release"), Value::Map(Map::new(release))),
         (Arc::from("Subcharts"), Value::Map(Map::new(Entries::new()))),
         (

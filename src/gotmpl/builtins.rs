@@ -167,6 +167,10 @@ fn length(item: &Val) -> Result<i64, Error> {
         Value::Map(m) => Ok(m.len() as i64),
         Value::Nil => Err(zero_value_panic("Type")),
         Value::Object(o) if o.is_nil() => Err(Error::msg("len of nil pointer")),
+        Value::Object(o) => o
+            .go_len()
+            .map(|n| n as i64)
+            .ok_or_else(|| Error::msg(format!("len of type {}", o.type_name()))),
         other => Err(Error::msg(format!("len of type {}", other.type_name()))),
     }
 }
@@ -205,7 +209,12 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, Error> {
         if item.boxed && item.v.is_nil() {
             return Err(Error::msg("index of nil pointer"));
         }
-        item = match &item.v {
+        // A named map type (Helm's `.Files`) indexes as the map it is.
+        let as_map = match &item.v {
+            Value::Object(o) => o.entries().map(Value::Map),
+            _ => None,
+        };
+        item = match as_map.as_ref().unwrap_or(&item.v) {
             Value::List(list) => {
                 let x = index_arg(&index, list.len())?;
                 let elem = list

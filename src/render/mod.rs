@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::gotmpl::Value;
 
 mod engine;
+pub mod files;
 pub mod sort;
 
 pub use engine::RenderError;
