@@ -209,12 +209,7 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, Error> {
         if item.boxed && item.v.is_nil() {
             return Err(Error::msg("index of nil pointer"));
         }
-        // A named map type (Helm's `.Files`) indexes as the map it is.
-        let as_map = match &item.v {
-            Value::Object(o) => o.entries().map(Value::Map),
-            _ => None,
-        };
-        item = match as_map.as_ref().unwrap_or(&item.v) {
+        item = match &item.v {
             Value::List(list) => {
                 let x = index_arg(&index, list.len())?;
                 let elem = list
@@ -236,18 +231,7 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, Error> {
                 Val::new(Value::Uint(u64::from(byte), UintType::Uint8))
             }
             Value::Map(map) => {
-                let key = match &index.v {
-                    Value::Str(s) => s.clone(),
-                    Value::Nil => {
-                        return Err(Error::msg("value is nil; should be of type string"));
-                    }
-                    other => {
-                        return Err(Error::msg(format!(
-                            "value has type {}; should be string",
-                            other.type_name()
-                        )));
-                    }
-                };
+                let key = map_key(&index)?;
                 let boxed = map.elem() == ElemType::Interface;
                 match map.get(&key) {
                     Some(v) => Val { v, boxed },
@@ -256,6 +240,11 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, Error> {
                 }
             }
             Value::Object(o) if o.is_nil() => return Err(Error::msg("index of nil pointer")),
+            // A named map type (Helm's `.Files`) looks keys up as its fields.
+            Value::Object(o) if o.kind() == "map" => {
+                let key = map_key(&index)?;
+                Val::new(o.field(&key).unwrap_or_default())
+            }
             other => {
                 return Err(Error::msg(format!(
                     "can't index item of type {}",
@@ -265,6 +254,18 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, Error> {
         };
     }
     Ok(item)
+}
+
+/// A map index, which must be a string.
+fn map_key(index: &Val) -> Result<std::sync::Arc<str>, Error> {
+    match &index.v {
+        Value::Str(s) => Ok(s.clone()),
+        Value::Nil => Err(Error::msg("value is nil; should be of type string")),
+        other => Err(Error::msg(format!(
+            "value has type {}; should be string",
+            other.type_name()
+        ))),
+    }
 }
 
 fn zero_elem(elem: ElemType) -> Val {

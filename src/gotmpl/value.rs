@@ -285,7 +285,9 @@ pub trait Object: Send + Sync {
         "ptr"
     }
 
-    /// An exported field, or `None` when there is no such field.
+    /// An exported field, or `None` when there is no such field. For a map
+    /// kind (see [`Object::kind`]) this is the key lookup that `index` and
+    /// `.key` do, giving the element type's zero value for a missing key.
     fn field(&self, name: &str) -> Option<Value>;
 
     /// A method bound to this object, or `None` when there is no such method. Go
@@ -317,8 +319,15 @@ pub trait Object: Send + Sync {
     }
 
     /// For a named Go map type with methods (Helm's `engine.files`): its
-    /// entries, which `index` and `range` see.
+    /// entries, which `range` visits.
     fn entries(&self) -> Option<Map> {
+        None
+    }
+
+    /// For a Go `[]byte`: its bytes as a string, which Go's `%s`, `%q` and `%x`
+    /// print and Sprig's `strval` (`toString`, `quote`, ...) returns, where `%v`
+    /// prints the numbers.
+    fn text(&self) -> Option<String> {
         None
     }
 }

@@ -246,6 +246,10 @@ impl Object for Bytes {
     fn go_len(&self) -> Option<usize> {
         Some(self.data().len())
     }
+
+    fn text(&self) -> Option<String> {
+        Some(String::from_utf8_lossy(self.data()).into_owned())
+    }
 }
 
 /// Go's `%v` of a byte slice: the numbers in brackets.
@@ -332,6 +336,21 @@ mod tests {
             "n"
         );
         assert_eq!(ok(r#"{{ len (.Files.GetBytes "files/a.txt") }}"#), "12");
+        // Sprig's strval and Go's string verbs read a []byte as text.
+        assert_eq!(
+            ok(r#"{{ .Files.GetBytes "files/sub/b.cfg" | quote }}"#),
+            "\"x\""
+        );
+        assert_eq!(
+            ok(r#"{{ toString (index .Files "files/sub/b.cfg") }}"#),
+            "x"
+        );
+        assert_eq!(
+            ok(
+                r#"{{ printf "%s %q %x %v" (.Files.GetBytes "files/sub/b.cfg") (.Files.GetBytes "files/sub/b.cfg") (.Files.GetBytes "files/sub/b.cfg") (.Files.GetBytes "files/sub/b.cfg") }}"#
+            ),
+            "x \"x\" 78 [120]"
+        );
     }
 
     #[test]
