@@ -7,6 +7,7 @@ use crate::gotmpl::Value;
 
 mod engine;
 pub mod files;
+pub mod post;
 pub mod sort;
 
 pub use engine::RenderError;
