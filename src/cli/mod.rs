@@ -6,6 +6,7 @@
 //! work happens in the library modules they call.
 
 mod completion;
+mod show;
 mod template;
 
 use std::io::Write;
@@ -78,6 +79,9 @@ impl GlobalArgs {
 pub enum Command {
     /// Locally render templates
     Template(template::TemplateArgs),
+    /// Show information of a chart
+    #[command(alias = "inspect")]
+    Show(show::ShowArgs),
     /// Generate autocompletion scripts for the specified shell
     Completion(completion::CompletionArgs),
 }
@@ -111,6 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print_stdout(&help.to_string())
         }
         Some(Command::Template(args)) => template::run(args, &settings),
+        Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),
     }
 }

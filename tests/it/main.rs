@@ -5,4 +5,5 @@
 
 mod files;
 mod gotmpl_conformance;
+mod show;
 mod template;
