@@ -7,8 +7,11 @@
 //! as written, the first file named README (`readme.md`, `readme.txt` or
 //! `readme`, any case) at the chart's top, each CRD file under `crds/` (the
 //! subcharts' too) preceded by `---` unless it starts with one, and `all`
-//! joining them with `---` lines. Only local charts are shown; Helm's
-//! repository flags (`--version`, `--repo`, ...) come with chart downloads.
+//! joining them with `---` lines; `show values --jsonpath` filters the values
+//! instead (see [`jsonpath`]). Only local charts are shown; Helm's repository
+//! flags (`--version`, `--repo`, ...) come with chart downloads.
+
+mod jsonpath;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,7 +35,7 @@ pub enum ShowCommand {
     /// Show the chart's README
     Readme(ChartArg),
     /// Show the chart's values
-    Values(ChartArg),
+    Values(ValuesArgs),
     /// Show the chart's definition
     Chart(ChartArg),
     /// Show the chart's CRDs
@@ -45,6 +48,16 @@ pub struct ChartArg {
     /// The chart directory
     #[arg(value_name = "CHART")]
     pub chart: PathBuf,
+}
+
+/// `show values` also takes a JSONPath filter.
+#[derive(Debug, clap::Args)]
+pub struct ValuesArgs {
+    #[command(flatten)]
+    pub chart: ChartArg,
+    /// Supply a JSONPath expression to filter the output
+    #[arg(long, value_name = "TEMPLATE")]
+    pub jsonpath: Option<String>,
 }
 
 /// What `helm show` prints (Helm's `ShowOutputFormat`).
@@ -61,16 +74,35 @@ pub enum ShowFormat {
 const README_NAMES: &[&str] = &["readme.md", "readme.txt", "readme"];
 
 pub fn run(args: ShowArgs) -> anyhow::Result<()> {
+    let mut filter = None;
     let (format, chart) = match args.what {
         ShowCommand::All(a) => (ShowFormat::All, a.chart),
         ShowCommand::Readme(a) => (ShowFormat::Readme, a.chart),
-        ShowCommand::Values(a) => (ShowFormat::Values, a.chart),
+        ShowCommand::Values(a) => {
+            filter = a.jsonpath.filter(|t| !t.is_empty());
+            (ShowFormat::Values, a.chart.chart)
+        }
         ShowCommand::Chart(a) => (ShowFormat::Chart, a.chart),
         ShowCommand::Crds(a) => (ShowFormat::Crds, a.chart),
     };
     let loaded = chart::load(&chart)?;
     let values = raw_values(&chart)?;
-    super::print_stdout(&show(&loaded, values.as_deref(), format)?)
+    let text = match filter {
+        Some(template) => filtered_values(&loaded, values.is_some(), &template)?,
+        None => show(&loaded, values.as_deref(), format)?,
+    };
+    super::print_stdout(&text)
+}
+
+/// `show values --jsonpath`: the chart's values through the template, with
+/// nothing added (not even a newline), or nothing when it has no values.yaml.
+fn filtered_values(chart: &Chart, has_values: bool, template: &str) -> anyhow::Result<String> {
+    let path = jsonpath::JsonPath::parse(template)
+        .with_context(|| format!("error parsing jsonpath {template}"))?;
+    if !has_values {
+        return Ok(String::new());
+    }
+    Ok(path.execute(&Value::Map(Map::new(chart.values.clone()))))
 }
 
 /// The chart's `values.yaml` as written (byte-order mark dropped, as Helm's

@@ -40,6 +40,24 @@ fn each_part_and_all() {
 }
 
 #[test]
+fn values_through_jsonpath() {
+    assert_eq!(
+        stdout(&["show", "values", CHART, "--jsonpath", "file={.file}"]),
+        "file=files/a.txt"
+    );
+    assert_eq!(
+        stdout(&["show", "values", CHART, "--jsonpath", "{.nope}"]),
+        ""
+    );
+    let out = show(&["show", "values", CHART, "--jsonpath", "{.file"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Error: error parsing jsonpath {.file: unclosed action\n"
+    );
+}
+
+#[test]
 fn a_missing_chart_is_named() {
     let out = show(&["show", "chart", "tests/golden/files/nope"]);
     assert_eq!(out.status.code(), Some(1));
