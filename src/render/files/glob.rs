@@ -9,6 +9,15 @@
 //! matches every file, as Helm falls back to `**`. Matching runs on a regular
 //! expression built from the parsed pattern, so it takes linear time whatever
 //! the pattern.
+//!
+//! The matching is the pattern's meaning, which is what the library's
+//! compiled matchers give for the patterns charts use (checked against Helm
+//! with realistic patterns and 800 random ones). Where the library's
+//! optimised matchers are wrong, this is not: a `?` or class that meets a
+//! multi-byte character inside a fixed-length run (`data/?.json` never matches
+//! `data/ü.json` in Helm), `b***` not matching `b`, an alternative holding a
+//! `*` followed by more pattern (`{a*,?b}?`), and empty or unclosed trailing
+//! braces (`x{}`, `a{`), with which the library may even panic.
 
 use regex::Regex;
 
