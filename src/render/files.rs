@@ -390,6 +390,13 @@ mod tests {
             ok(r#"{{ if .Files.Glob "zzz" }}y{{ else }}n{{ end }}"#),
             "n"
         );
+        // Sprig's `empty` asks a map or slice for its length.
+        assert_eq!(
+            ok(
+                r#"{{ empty (.Files.Glob "zzz") }} {{ empty .Files }} {{ empty (.Files.GetBytes "nope") }} {{ empty (.Files.GetBytes "files/a.txt") }}"#
+            ),
+            "true false true false"
+        );
         // A pattern gobwas/glob rejects selects every file.
         assert_eq!(ok(r#"{{ len (.Files.Glob "[a-zA-Z]") }}"#), "6");
     }
