@@ -35,8 +35,8 @@ pub fn files_value(files: Arc<Vec<ChartFile>>) -> Value {
 pub struct Files {
     source: Arc<Vec<ChartFile>>,
     /// Name → index into `source`. A later file of the same name wins, as
-    /// when Helm fills its map.
-    held: BTreeMap<Arc<str>, usize>,
+    /// when Helm fills its map. Shared, as every method call takes a handle.
+    held: Arc<BTreeMap<Arc<str>, usize>>,
 }
 
 impl Files {
@@ -46,7 +46,10 @@ impl Files {
             .enumerate()
             .map(|(i, f)| (Arc::from(f.name.as_str()), i))
             .collect();
-        Files { source, held }
+        Files {
+            source,
+            held: Arc::new(held),
+        }
     }
 
     fn data(&self, name: &str) -> Option<&[u8]> {
@@ -71,12 +74,13 @@ impl Files {
     /// rejects matches everything, as Helm falls back to `**`.
     pub fn glob(&self, pattern: &str) -> Files {
         let held = match Glob::compile(pattern) {
-            Ok(glob) => self
-                .held
-                .iter()
-                .filter(|(name, _)| glob.is_match(name))
-                .map(|(name, &i)| (name.clone(), i))
-                .collect(),
+            Ok(glob) => Arc::new(
+                self.held
+                    .iter()
+                    .filter(|(name, _)| glob.is_match(name))
+                    .map(|(name, &i)| (name.clone(), i))
+                    .collect(),
+            ),
             Err(_) => self.held.clone(),
         };
         Files {
