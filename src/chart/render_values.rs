@@ -3,7 +3,7 @@
 //! Owns Helm's `ToRenderValues` (`.Release`, `.Chart`, `.Capabilities`, and the
 //! coalesced `.Values`) together with the per-chart shape Helm's engine gives each
 //! template (`.Chart.IsRoot`, `.Subcharts`). `.Template` is added by the engine
-//! while a file renders; `.Files` is not offered yet.
+//! while a file renders.
 
 use std::sync::Arc;
 

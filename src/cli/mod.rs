@@ -6,6 +6,7 @@
 //! work happens in the library modules they call.
 
 mod completion;
+mod show;
 mod template;
 mod values;
 
@@ -79,6 +80,9 @@ impl GlobalArgs {
 pub enum Command {
     /// Locally render templates
     Template(template::TemplateArgs),
+    /// Show information of a chart
+    #[command(alias = "inspect")]
+    Show(show::ShowArgs),
     /// Generate autocompletion scripts for the specified shell
     Completion(completion::CompletionArgs),
 }
@@ -112,6 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print_stdout(&help.to_string())
         }
         Some(Command::Template(args)) => template::run(args, &settings),
+        Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),
     }
 }

@@ -11,6 +11,8 @@ use crate::chart::table::table;
 use crate::gotmpl::{Entries, Map, Value};
 
 mod engine;
+pub mod files;
+pub mod post;
 pub mod sort;
 
 pub use engine::{RenderError, library};
@@ -68,6 +70,10 @@ fn collect_templates(
     let subcharts = Map::new(Entries::new());
     let next = Map::new(Entries::from([
         (Arc::from("Chart"), chart.metadata.to_value(is_root)),
+        (
+            Arc::from("Files"),
+            files::files_value(Arc::new(chart.files.clone())),
+        ),
         (
             Arc::from("Release"),
             parent.get("Release").unwrap_or(Value::Nil),

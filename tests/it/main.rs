@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod charts;
+mod files;
 mod gotmpl_conformance;
+mod show;
 mod strvals;
 mod template;
