@@ -31,6 +31,7 @@ fn options() -> TemplateOptions {
         stream: StreamOptions::default(),
         include_crds: false,
         capabilities: Capabilities::client_only(),
+        post_renderer: None,
         output_dir: None,
         debug: false,
     }

@@ -19,6 +19,7 @@ use crate::chart::{self, Capabilities, ReleaseOptions};
 use crate::funcs::semver::is_compatible_range;
 use crate::gotmpl::Entries;
 use crate::render;
+use crate::render::post::PostRenderer;
 use crate::render::sort::{self, StreamOptions};
 
 /// Validated `template` options: everything needed to render, nothing raw.
@@ -34,6 +35,9 @@ pub struct TemplateOptions {
     /// `--include-crds`: the charts' `crds/` files first in the output.
     pub include_crds: bool,
     pub capabilities: Capabilities,
+    /// `--post-renderer`: runs over the manifest stream (CRDs and manifests,
+    /// hooks excluded), replacing it.
+    pub post_renderer: Option<Arc<dyn PostRenderer + Send + Sync>>,
     /// `--output-dir` (with the release name appended for `--release-name`).
     pub output_dir: Option<PathBuf>,
     /// `--debug`: Helm drops its hint about `--debug` when it is already on.
@@ -133,12 +137,18 @@ pub fn render_template(
             files: output_files(&crds, &hooks, &manifests, &options.stream),
         });
     }
-    let crd_text: String = crds
+    let mut manifest: String = crds
         .iter()
         .map(|(name, data)| format!("---\n# Source: {name}\n{}\n", String::from_utf8_lossy(data)))
         .collect();
+    manifest.push_str(&sort::release_manifest(&manifests));
+    if let Some(post) = &options.post_renderer {
+        manifest = post
+            .run(manifest)
+            .context("error while running post render on files")?;
+    }
     Ok(Rendered {
-        stream: sort::template_stream(&crd_text, &hooks, &manifests, &options.stream)?,
+        stream: sort::template_stream(&manifest, &hooks, &options.stream)?,
         files: Vec::new(),
     })
 }

@@ -255,3 +255,70 @@ fn release_name_flags() {
         "Error: cannot set --name-template and also specify a name\n"
     );
 }
+
+/// `--post-renderer` gets the manifest stream (manifests, not hooks) on stdin
+/// and its stdout replaces it, as Helm 3's `renderResources` does; a failing
+/// program's stderr is in the error.
+#[test]
+fn post_renderer_rewrites_the_manifests() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_chart(&[
+        ("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
+        (
+            "c/templates/cm.yaml",
+            "kind: ConfigMap\nmetadata:\n  name: plain\n",
+        ),
+        (
+            "c/templates/hook.yaml",
+            "kind: Job\nmetadata:\n  name: plain-hook\n  annotations:\n    helm.sh/hook: pre-install\n",
+        ),
+        ("upper.sh", "#!/bin/sh\nsed \"s/plain/$1/\"\n"),
+        (
+            "fail.sh",
+            "#!/bin/sh\necho 'kustomize: no kustomization.yaml' >&2\nexit 3\n",
+        ),
+    ]);
+    for script in ["upper.sh", "fail.sh"] {
+        let path = dir.path().join(script);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let chart = dir.path().join("c");
+    let script = dir.path().join("upper.sh");
+    let out = wheelhouse(&[
+        "template",
+        chart.to_str().unwrap(),
+        "--post-renderer",
+        script.to_str().unwrap(),
+        "--post-renderer-args",
+        "rendered",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "---\n# Source: c/templates/cm.yaml\nkind: ConfigMap\nmetadata:\n  name: rendered\n\
+         ---\n# Source: c/templates/hook.yaml\nkind: Job\nmetadata:\n  name: plain-hook\n  \
+         annotations:\n    helm.sh/hook: pre-install\n\n"
+    );
+
+    let failing = dir.path().join("fail.sh");
+    let out = wheelhouse(&[
+        "template",
+        chart.to_str().unwrap(),
+        "--post-renderer",
+        failing.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("Error: error while running post render on files: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("kustomize: no kustomization.yaml"),
+        "{stderr}"
+    );
+}
