@@ -13,6 +13,7 @@ pub mod loader;
 pub mod metadata;
 pub mod name;
 pub mod render_values;
+pub mod schema;
 pub mod yaml;
 
 pub use capabilities::Capabilities;
