@@ -19,7 +19,7 @@ use boon::{CompileError, Compiler, ErrorKind, Schemas, UrlLoader, ValidationErro
 
 use super::Chart;
 use crate::funcs::data::json::syntax_error;
-use crate::gotmpl::fmt::{quote as go_quote, sprint};
+use crate::gotmpl::fmt::{format_float, quote as go_quote, sprint};
 use crate::gotmpl::{Entries, Value};
 
 /// The address Helm compiles every chart's schema under; messages name it.
@@ -321,7 +321,7 @@ impl Wording<'_> {
         match &error.kind {
             ErrorKind::Group | ErrorKind::Reference { .. } => "validation failed".into(),
             ErrorKind::Schema { url } => format!("jsonschema validation failed with {}", quote(url)),
-            ErrorKind::ContentSchema => "contentSchema failed".into(),
+            ErrorKind::ContentSchema => "'contentSchema' failed".into(),
             ErrorKind::PropertyName { prop } => format!("invalid propertyName {}", quote(prop)),
             ErrorKind::RefCycle {
                 url,
@@ -346,21 +346,21 @@ impl Wording<'_> {
                         }
                     }
                 } else {
-                    "enum failed".into()
+                    "'enum' failed".into()
                 }
             }
             ErrorKind::Const { want } => {
                 if is_primitive(want) {
                     format!("value must be {}", display(want))
                 } else {
-                    "const failed".into()
+                    "'const' failed".into()
                 }
             }
             ErrorKind::Format { got, want, err } => {
                 format!("{} is not valid {want}: {err}", display(got))
             }
-            ErrorKind::MinProperties { got, want } => format!("minProperties: got {got}, want {want}"),
-            ErrorKind::MaxProperties { got, want } => format!("maxProperties: got {got}, want {want}"),
+            ErrorKind::MinProperties { got, want } => counts("minProperties", *got, *want),
+            ErrorKind::MaxProperties { got, want } => counts("maxProperties", *got, *want),
             ErrorKind::AdditionalProperties { got } => {
                 format!("additional properties {} not allowed", join_quoted(got))
             }
@@ -374,31 +374,38 @@ impl Wording<'_> {
                 join_quoted(missing),
                 quote(prop)
             ),
-            ErrorKind::MinItems { got, want } => format!("minItems: got {got}, want {want}"),
-            ErrorKind::MaxItems { got, want } => format!("maxItems: got {got}, want {want}"),
+            ErrorKind::MinItems { got, want } => counts("minItems", *got, *want),
+            ErrorKind::MaxItems { got, want } => counts("maxItems", *got, *want),
             ErrorKind::Contains => "no items match contains schema".into(),
             ErrorKind::MinContains { got, want } => {
                 if got.is_empty() {
-                    format!("min {want} items required to match contains schema, but none matched")
+                    format!(
+                        "min {} items required to match contains schema, but none matched",
+                        int(*want)
+                    )
                 } else {
                     format!(
-                        "min {want} items required to match contains schema, but matched {} items at {}",
-                        got.len(),
+                        "min {} items required to match contains schema, but matched {} items at {}",
+                        int(*want),
+                        int(got.len()),
                         join_spaced(got)
                     )
                 }
             }
             ErrorKind::MaxContains { got, want } => format!(
-                "max {want} items required to match contains schema, but matched {} items at {}",
-                got.len(),
+                "max {} items required to match contains schema, but matched {} items at {}",
+                int(*want),
+                int(got.len()),
                 join_spaced(got)
             ),
-            ErrorKind::UniqueItems { got: [i, j] } => format!("items at {i} and {j} are equal"),
-            ErrorKind::AdditionalItems { got } => {
-                format!("last {got} additionalItem(s) not allowed")
+            ErrorKind::UniqueItems { got: [i, j] } => {
+                format!("items at {} and {} are equal", int(*i), int(*j))
             }
-            ErrorKind::MinLength { got, want } => format!("minLength: got {got}, want {want}"),
-            ErrorKind::MaxLength { got, want } => format!("maxLength: got {got}, want {want}"),
+            ErrorKind::AdditionalItems { got } => {
+                format!("last {} additionalItem(s) not allowed", int(*got))
+            }
+            ErrorKind::MinLength { got, want } => counts("minLength", *got, *want),
+            ErrorKind::MaxLength { got, want } => counts("maxLength", *got, *want),
             ErrorKind::Pattern { got, want } => {
                 let written = self.keyword_text(error.schema_url, "pattern");
                 format!(
@@ -419,11 +426,13 @@ impl Wording<'_> {
             ErrorKind::ExclusiveMinimum { got, want } => bound("exclusiveMinimum", got, want),
             ErrorKind::ExclusiveMaximum { got, want } => bound("exclusiveMaximum", got, want),
             ErrorKind::MultipleOf { got, want } => bound("multipleOf", got, want),
-            ErrorKind::Not => "not failed".into(),
-            ErrorKind::AllOf => "allOf failed".into(),
-            ErrorKind::AnyOf => "anyOf failed".into(),
-            ErrorKind::OneOf(None) => "oneOf failed, none matched".into(),
-            ErrorKind::OneOf(Some((i, j))) => format!("oneOf failed, subschemas {i}, {j} matched"),
+            ErrorKind::Not => "'not' failed".into(),
+            ErrorKind::AllOf => "'allOf' failed".into(),
+            ErrorKind::AnyOf => "'anyOf' failed".into(),
+            ErrorKind::OneOf(None) => "'oneOf' failed, none matched".into(),
+            ErrorKind::OneOf(Some((i, j))) => {
+                format!("'oneOf' failed, subschemas {}, {} matched", int(*i), int(*j))
+            }
         }
     }
 
@@ -476,22 +485,93 @@ fn display(v: &serde_json::Value) -> String {
     }
 }
 
-/// A number as Go's `%v` prints it: integers whole, floats as float64.
+/// A number as Go's `%v` prints it: integers whole, floats as float64. (A
+/// schema's own numbers print as written in Go; as float64 here.)
 fn number(n: &serde_json::Number) -> String {
     if n.is_i64() || n.is_u64() {
         n.to_string()
     } else {
-        float(n)
+        sprint(&[Value::Float(n.as_f64().unwrap_or(f64::NAN))])
     }
 }
 
-/// `%v` of the number as a float64, as the Go library prints bounds.
-fn float(n: &serde_json::Number) -> String {
-    sprint(&[Value::Float(n.as_f64().unwrap_or(f64::NAN))])
+fn bound(keyword: &str, got: &serde_json::Number, want: &serde_json::Number) -> String {
+    let float = |n: &serde_json::Number| localized_float(n.as_f64().unwrap_or(f64::NAN));
+    format!("{keyword}: got {}, want {}", float(got), float(want))
 }
 
-fn bound(keyword: &str, got: &serde_json::Number, want: &serde_json::Number) -> String {
-    format!("{keyword}: got {}, want {}", float(got), float(want))
+fn counts(keyword: &str, got: usize, want: usize) -> String {
+    format!("{keyword}: got {}, want {}", int(got), int(want))
+}
+
+/// `%d` through golang.org/x/text's English printer, which the Go library
+/// words its messages with: digits grouped in threes with commas.
+fn int(n: usize) -> String {
+    group_thousands(&n.to_string())
+}
+
+fn group_thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `%v` of a float64 through golang.org/x/text's English printer: `%g`'s
+/// shortest digits and its switch to an exponent (below 1e-4, from 1e6 on),
+/// but with grouped thousands and the exponent written `×10⁰⁶`.
+fn localized_float(v: f64) -> String {
+    if !v.is_finite() {
+        return sprint(&[Value::Float(v)]);
+    }
+    // Shortest digits and the exponent of the first one, from Go's %e.
+    let scientific = format_float(v.abs(), 'e', -1);
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exp: i32 = exponent.parse().unwrap_or(0);
+    let mut out = String::new();
+    if v.is_sign_negative() && v != 0.0 {
+        out.push('-');
+    }
+    if exp < -4 || exp >= 6 {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push_str("×10");
+        if exp < 0 {
+            out.push('⁻');
+        }
+        let magnitude = format!("{:02}", exp.unsigned_abs());
+        out.extend(magnitude.chars().map(superscript));
+    } else if exp < 0 {
+        out.push_str("0.");
+        out.push_str(&"0".repeat((-exp - 1) as usize));
+        out.push_str(&digits);
+    } else {
+        let int_len = exp as usize + 1;
+        let padded = format!("{digits:0<int_len$}");
+        out.push_str(&group_thousands(&padded[..int_len]));
+        if padded.len() > int_len {
+            out.push('.');
+            out.push_str(&padded[int_len..]);
+        }
+    }
+    out
+}
+
+fn superscript(digit: char) -> char {
+    match digit {
+        '1' => '¹',
+        '2' => '²',
+        '3' => '³',
+        d => char::from_u32(0x2070 + d.to_digit(10).unwrap_or(0)).unwrap_or('⁰'),
+    }
 }
 
 /// Decodes `%XX` escapes in a URL fragment.
@@ -718,13 +798,28 @@ mod tests {
     }
 
     #[test]
+    fn numbers_as_the_english_printer_writes_them() {
+        assert_eq!(localized_float(0.0), "0");
+        assert_eq!(localized_float(80.0), "80");
+        assert_eq!(localized_float(1024.0), "1,024");
+        assert_eq!(localized_float(999_999.5), "999,999.5");
+        assert_eq!(localized_float(1e6), "1×10⁰⁶");
+        assert_eq!(localized_float(-2.5e-5), "-2.5×10⁻⁰⁵");
+        assert_eq!(localized_float(0.0001), "0.0001");
+        assert_eq!(localized_float(1.5e21), "1.5×10²¹");
+        assert_eq!(int(999), "999");
+        assert_eq!(int(1000), "1,000");
+        assert_eq!(int(1_234_567), "1,234,567");
+    }
+
+    #[test]
     fn numbers_print_as_go_float64() {
         let schema = br#"{"properties": {"n": {"maximum": 1000000}}}"#;
         let err = validate_single(&entries(json!({"n": 2500000.0})), schema).unwrap_err();
-        assert_eq!(err, "- at '/n': maximum: got 2.5e+06, want 1e+06\n");
+        assert_eq!(err, "- at '/n': maximum: got 2.5×10⁰⁶, want 1×10⁰⁶\n");
         let int = Entries::from([(std::sync::Arc::from("n"), Value::int(2_000_000))]);
         let err = validate_single(&int, schema).unwrap_err();
-        assert_eq!(err, "- at '/n': maximum: got 2e+06, want 1e+06\n");
+        assert_eq!(err, "- at '/n': maximum: got 2×10⁰⁶, want 1×10⁰⁶\n");
     }
 
     fn nested_schema(depth: usize) -> String {
@@ -735,7 +830,7 @@ mod tests {
     fn schema_nesting_at_and_past_the_limit() {
         let schema = format!(r#"{{"enum": {}}}"#, nested_schema(MAX_SCHEMA_DEPTH - 1));
         assert_eq!(validate_single(&Entries::new(), schema.as_bytes()).unwrap_err(),
-            "- at '': enum failed\n");
+            "- at '': 'enum' failed\n");
         let schema = format!(r#"{{"enum": {}}}"#, nested_schema(MAX_SCHEMA_DEPTH));
         assert_eq!(
             validate_single(&Entries::new(), schema.as_bytes()).unwrap_err(),
