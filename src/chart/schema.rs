@@ -96,15 +96,16 @@ fn compile_and_validate(values: &Entries, document: serde_json::Value) -> Result
     compiler.use_loader(Box::new(HelmLoader));
     compiler
         .add_resource(SCHEMA_URL, document.clone())
-        .map_err(|e| compile_message(&e))?;
+        .map_err(compile_message)?;
     let mut schemas = Schemas::new();
     let index = compiler
         .compile(SCHEMA_URL, &mut schemas)
-        .map_err(|e| compile_message(&e))?;
+        .map_err(compile_message)?;
     let instance = to_json_map(values);
     let Err(mut error) = schemas.validate(&instance, index) else {
         return Ok(());
     };
+    restore_applicators(&mut error);
     stop_at_format(&mut error);
     let text = Wording {
         schema: &document,
@@ -234,6 +235,100 @@ fn to_json_map(entries: &Entries) -> serde_json::Value {
             .map(|(k, v)| (k.to_string(), to_json(v)))
             .collect(),
     )
+}
+
+/// boon leaves out the `allOf`, `anyOf` or `oneOf` node when just one of its
+/// subschemas failed, and lists that failure in its place; the Go library
+/// always keeps the node. Puts such nodes back, found from the failure's
+/// schema location: the path from the schema that gathered it runs through
+/// `allOf/<i>` (or `anyOf`, `oneOf`) where a node is missing.
+fn restore_applicators(error: &mut ValidationError<'_, '_>) {
+    let (producer, own_applicator) = match &error.kind {
+        ErrorKind::Schema { url } | ErrorKind::Reference { url, .. } => (Some(*url), None),
+        ErrorKind::Group | ErrorKind::Contains | ErrorKind::MinContains { .. } => {
+            (Some(error.schema_url), None)
+        }
+        ErrorKind::AllOf => (Some(error.schema_url), Some("allOf")),
+        ErrorKind::AnyOf => (Some(error.schema_url), Some("anyOf")),
+        ErrorKind::OneOf(_) => (Some(error.schema_url), Some("oneOf")),
+        _ => (None, None),
+    };
+    if let Some(producer) = producer {
+        let depth = error.instance_location.tokens.len();
+        let causes = std::mem::take(&mut error.causes);
+        error.causes = causes
+            .into_iter()
+            .map(|cause| wrap_applicator(cause, producer, depth, own_applicator))
+            .collect();
+    }
+    for cause in &mut error.causes {
+        restore_applicators(cause);
+    }
+}
+
+/// Wraps `cause` in the first applicator node missing between `producer`
+/// (evaluated at instance `depth`) and the cause; deeper ones are restored
+/// when the wrapper itself is visited.
+fn wrap_applicator<'s, 'v>(
+    cause: ValidationError<'s, 'v>,
+    producer: &str,
+    depth: usize,
+    own_applicator: Option<&str>,
+) -> ValidationError<'s, 'v> {
+    let url = cause.schema_url;
+    let Some(rel) = url.strip_prefix(producer) else {
+        return cause;
+    };
+    let tokens: Vec<&str> = rel.split('/').skip(1).collect();
+    let mut values_entered = 0;
+    let mut at = 0;
+    let mut offset = producer.len();
+    let mut found = None;
+    while at < tokens.len() {
+        let keyword = tokens[at];
+        let next_is_index = tokens.get(at + 1).is_some_and(|t| t.parse::<usize>().is_ok());
+        let (width, enters_value) = match keyword {
+            "allOf" | "anyOf" | "oneOf" => {
+                if at == 0 && own_applicator == Some(keyword) {
+                    (2, false)
+                } else {
+                    found = Some((keyword, offset));
+                    break;
+                }
+            }
+            "properties" | "patternProperties" | "prefixItems" => (2, true),
+            "items" if next_is_index => (2, true),
+            "items" | "additionalProperties" | "additionalItems" | "contains"
+            | "unevaluatedProperties" | "unevaluatedItems" => (1, true),
+            "dependentSchemas" | "dependencies" | "$defs" | "definitions" => (2, false),
+            "not" | "if" | "then" | "else" => (1, false),
+            // propertyNames and contentSchema validate a new value; anything
+            // else is not a path boon takes without a node of its own.
+            _ => return cause,
+        };
+        for token in tokens.iter().skip(at).take(width) {
+            offset += 1 + token.len();
+        }
+        at += width;
+        values_entered += usize::from(enters_value);
+    }
+    let Some((keyword, owner_end)) = found else {
+        return cause;
+    };
+    let kind = match keyword {
+        "allOf" => ErrorKind::AllOf,
+        "anyOf" => ErrorKind::AnyOf,
+        _ => ErrorKind::OneOf(None),
+    };
+    let place = (depth + values_entered).min(cause.instance_location.tokens.len());
+    ValidationError {
+        schema_url: &url[..owner_end],
+        instance_location: boon::InstanceLocation {
+            tokens: cause.instance_location.tokens[..place].to_vec(),
+        },
+        kind,
+        causes: vec![cause],
+    }
 }
 
 /// The Go library returns at once when `format` fails, before `$ref` and the
@@ -593,14 +688,14 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// The Go library's words for a schema that can't be compiled.
-fn compile_message(error: &CompileError) -> String {
-    let q = |s: &str| go_quote(s);
+fn compile_message(error: CompileError) -> String {
+    let q = |s: String| go_quote(&s);
     match error {
         CompileError::ParseUrlError { url, src } => format!("error in parsing {}: {src}", q(url)),
         CompileError::LoadUrlError { url, src } => {
-            let cause = match src.downcast_ref::<CompileError>() {
-                Some(inner) => compile_message(inner),
-                None => src.to_string(),
+            let cause = match src.downcast::<CompileError>() {
+                Ok(inner) => compile_message(*inner),
+                Err(other) => other.to_string(),
             };
             format!("failing loading {}: {cause}", q(url))
         }
@@ -614,14 +709,15 @@ fn compile_message(error: &CompileError) -> String {
         CompileError::MetaSchemaCycle { url } => {
             format!("cycle in resolving $schema in {}", q(url))
         }
-        CompileError::ValidationError { url, src } => {
+        CompileError::ValidationError { url, mut src } => {
+            restore_applicators(&mut src);
             let wording = Wording {
                 schema: &serde_json::Value::Null,
             };
             format!(
                 "{} is not valid against metaschema: {}",
                 q(url),
-                wording.tree(src)
+                wording.tree(&src)
             )
         }
         CompileError::ParseIdError { loc } => format!("error in parsing id at {}", q(loc)),
