@@ -22,6 +22,8 @@ use crate::funcs::data::json::syntax_error;
 use crate::gotmpl::fmt::{format_float, quote as go_quote, sprint};
 use crate::gotmpl::{Entries, Value};
 
+mod formats;
+
 /// The address Helm compiles every chart's schema under; messages name it.
 pub const SCHEMA_URL: &str = "file:///values.schema.json";
 
@@ -94,6 +96,9 @@ pub fn validate_single(values: &Entries, schema: &[u8]) -> Result<(), String> {
 fn compile_and_validate(values: &Entries, document: serde_json::Value) -> Result<(), String> {
     let mut compiler = Compiler::new();
     compiler.use_loader(Box::new(HelmLoader));
+    for format in formats::go_formats() {
+        compiler.register_format(format);
+    }
     compiler
         .add_resource(SCHEMA_URL, document.clone())
         .map_err(compile_message)?;
