@@ -1,7 +1,8 @@
 //! The `format` checks whose failure messages Helm users see worded by Go:
-//! santhosh-tekuri/jsonschema v6 checks `ipv4`, `date`, `time` and
-//! `date-time` with Go's `strconv` and `time` packages, and boon's own checks
-//! word the same failures differently. Every other format is boon's.
+//! santhosh-tekuri/jsonschema v6 checks `ipv4`, `date`, `time`, `date-time`
+//! and `uri` with Go's `strconv`, `time` and `net/url` packages, and boon's
+//! own checks word the same failures differently (or, for `uri`, refuse what
+//! Go takes). Every other format is boon's.
 
 use std::error::Error;
 
@@ -9,7 +10,7 @@ use boon::Format;
 use serde_json::Value;
 
 /// The formats registered over boon's, with Go's wording.
-pub(super) fn go_formats() -> [Format; 4] {
+pub(super) fn go_formats() -> [Format; 5] {
     [
         Format {
             name: "ipv4",
@@ -26,6 +27,10 @@ pub(super) fn go_formats() -> [Format; 4] {
         Format {
             name: "date-time",
             func: date_time,
+        },
+        Format {
+            name: "uri",
+            func: uri,
         },
     ]
 }
@@ -257,12 +262,101 @@ fn date_time(v: &Value) -> Check {
     Ok(())
 }
 
+/// An absolute URL as Go's `url.Parse` reads one: a scheme, and nothing
+/// `url.Parse` refuses before it gets to the host. Hosts and ports are not
+/// checked (Go refuses a few more, such as a bad port).
+fn uri(v: &Value) -> Check {
+    let Value::String(s) = v else { return Ok(()) };
+    let (before_fragment, fragment) = s.split_once('#').map_or((s.as_str(), None), |(u, f)| (u, Some(f)));
+    let parse_error = |url: &str, reason: String| format!("parse {}: {reason}", go_quote(url));
+    let scheme = url_scheme_and_path(before_fragment).map_err(|e| parse_error(before_fragment, e))?;
+    if let Some(fragment) = fragment {
+        check_escapes(fragment).map_err(|e| parse_error(s, e))?;
+    }
+    if scheme.is_empty() {
+        return Err("relative url".into());
+    }
+    Ok(())
+}
+
+/// `url.parse` up to the host: returns the scheme, or Go's reason to refuse.
+fn url_scheme_and_path(raw: &str) -> Result<&str, String> {
+    if raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return Err("net/url: invalid control character in URL".into());
+    }
+    let (scheme, rest) = url_scheme(raw)?;
+    let rest = match rest.strip_suffix('?') {
+        Some(r) if !r.contains('?') => r,
+        _ => rest.split_once('?').map_or(rest, |(path, _query)| path),
+    };
+    if !rest.starts_with('/') {
+        if !scheme.is_empty() {
+            return Ok(scheme);
+        }
+        let first_segment = rest.split('/').next().unwrap_or_default();
+        if first_segment.contains(':') {
+            return Err("first path segment in URL cannot contain colon".into());
+        }
+    }
+    let path = match rest.strip_prefix("//") {
+        Some(authority_and_path) if !scheme.is_empty() || !rest.starts_with("///") => {
+            authority_and_path.find('/').map_or("", |i| &authority_and_path[i..])
+        }
+        _ => rest,
+    };
+    check_escapes(path)?;
+    Ok(scheme)
+}
+
+/// Go's `getScheme`.
+fn url_scheme(raw: &str) -> Result<(&str, &str), String> {
+    for (i, c) in raw.bytes().enumerate() {
+        match c {
+            b'a'..=b'z' | b'A'..=b'Z' => {}
+            b'0'..=b'9' | b'+' | b'-' | b'.' if i > 0 => {}
+            b':' if i == 0 => return Err("missing protocol scheme".into()),
+            b':' => return Ok((&raw[..i], &raw[i + 1..])),
+            _ => return Ok(("", raw)),
+        }
+    }
+    Ok(("", raw))
+}
+
+/// Go's `unescape`: every `%` starts two hex digits.
+fn check_escapes(s: &str) -> Result<(), String> {
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'%' {
+            let hex = |j: usize| b.get(j).is_some_and(u8::is_ascii_hexdigit);
+            if !hex(i + 1) || !hex(i + 2) {
+                let end = (i + 3).min(b.len());
+                let escape = String::from_utf8_lossy(&b[i..end]);
+                return Err(format!("invalid URL escape {}", go_quote(&escape)));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn msg(f: fn(&Value) -> Check, s: &str) -> String {
         f(&Value::String(s.into())).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn uri_in_go_words() {
+        assert_eq!(msg(uri, "https://example.com/a?b#c"), "");
+        assert_eq!(msg(uri, "mailto:ops@example.com"), "");
+        assert_eq!(msg(uri, "not a uri"), "relative url");
+        assert_eq!(msg(uri, "/just/a/path"), "relative url");
+        assert_eq!(msg(uri, ":x"), "parse \":x\": missing protocol scheme");
+        assert_eq!(msg(uri, "a b:c"), "parse \"a b:c\": first path segment in URL cannot contain colon");
+        assert_eq!(msg(uri, "http://x/%zz"), "parse \"http://x/%zz\": invalid URL escape \"%zz\"");
+        assert_eq!(msg(uri, "http://x/#%4"), "parse \"http://x/#%4\": invalid URL escape \"%4\"");
+        assert_eq!(msg(uri, "http://x/\u{7f}"), "parse \"http://x/\\x7f\": net/url: invalid control character in URL");
     }
 
     #[test]
