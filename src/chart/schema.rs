@@ -40,7 +40,9 @@ pub const VALIDATION_STACK_BYTES: usize = 256 * 1024 * 1024;
 /// Values don't meet the schemas of a chart tree: Helm's message, with one
 /// section per chart (`CHART:` then its errors).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("values don't meet the specifications of the schema(s) in the following chart(s):\n{report}")]
+#[error(
+    "values don't meet the specifications of the schema(s) in the following chart(s):\n{report}"
+)]
 pub struct SchemaError {
     /// Every chart's section, exactly as Helm joins them.
     pub report: String,
@@ -89,8 +91,10 @@ fn chart_report(chart: &Chart, values: &Entries) -> String {
 /// Helm's `ValidateAgainstSingleSchema`: a validation failure ends in a newline,
 /// any other error (bad JSON, bad schema) does not, as in Helm.
 pub fn validate_single(values: &Entries, schema: &[u8]) -> Result<(), String> {
-    let document = read_json(schema)?;
-    stacker::grow(VALIDATION_STACK_BYTES, || compile_and_validate(values, document))
+    let document = read_json(schema, "values.schema.json")?;
+    stacker::grow(VALIDATION_STACK_BYTES, || {
+        compile_and_validate(values, document)
+    })
 }
 
 fn compile_and_validate(values: &Entries, document: serde_json::Value) -> Result<(), String> {
@@ -112,20 +116,24 @@ fn compile_and_validate(values: &Entries, document: serde_json::Value) -> Result
     };
     restore_applicators(&mut error);
     stop_at_format(&mut error);
-    let text = Wording {
-        schema: &document,
-    }
-    .tree(&error);
+    let text = Wording { schema: &document }.tree(&error);
     // Helm drops the root line, which only names the schema file.
-    let header = format!("jsonschema validation failed with {}\n", quote(&format!("{SCHEMA_URL}#")));
+    let header = format!(
+        "jsonschema validation failed with {}\n",
+        quote(&format!("{SCHEMA_URL}#"))
+    );
     let text = text.strip_prefix(&header).unwrap_or(&text);
     Err(format!("{text}\n"))
 }
 
 /// Go's `jsonschema.UnmarshalJSON`: a `json.Decoder` reading one value, with
-/// nothing but space after it.
-fn read_json(data: &[u8]) -> Result<serde_json::Value, String> {
-    if data.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+/// nothing but space after it. `name` names the file in wheelhouse's own
+/// messages.
+fn read_json(data: &[u8], name: &str) -> Result<serde_json::Value, String> {
+    if data
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    {
         return Err("EOF".into());
     }
     if let Some(message) = syntax_error(data) {
@@ -141,7 +149,7 @@ fn read_json(data: &[u8]) -> Result<serde_json::Value, String> {
     let depth = nesting_depth(data);
     if depth > MAX_SCHEMA_DEPTH {
         return Err(format!(
-            "values.schema.json nests {depth} levels deep; wheelhouse reads schemas at \
+            "{name} nests {depth} levels deep; wheelhouse reads schemas at \
              most {MAX_SCHEMA_DEPTH} levels deep (Helm reads deeper ones)"
         ));
     }
@@ -149,7 +157,7 @@ fn read_json(data: &[u8]) -> Result<serde_json::Value, String> {
     let text = String::from_utf8_lossy(data);
     serde_json::from_str(&text).map_err(|e| {
         format!(
-            "values.schema.json: {e} (Helm reads this file, but wheelhouse can't: \
+            "{name}: {e} (Helm reads this file, but wheelhouse can't: \
              numbers must fit a float64 and \\u escapes must not be lone surrogates)"
         )
     })
@@ -198,7 +206,7 @@ impl UrlLoader for HelmLoader {
                     }
                     _ => format!("open {path}: {e}"),
                 })?;
-                Ok(read_json(&data)?)
+                Ok(read_json(&data, path)?)
             }
             // Helm resolves URNs through an SDK hook that the CLI leaves unset,
             // and then accepts anything.
@@ -291,7 +299,9 @@ fn wrap_applicator<'s, 'v>(
     let mut found = None;
     while at < tokens.len() {
         let keyword = tokens[at];
-        let next_is_index = tokens.get(at + 1).is_some_and(|t| t.parse::<usize>().is_ok());
+        let next_is_index = tokens
+            .get(at + 1)
+            .is_some_and(|t| t.parse::<usize>().is_ok());
         let (width, enters_value) = match keyword {
             "allOf" | "anyOf" | "oneOf" => {
                 if at == 0 && own_applicator == Some(keyword) {
@@ -303,8 +313,12 @@ fn wrap_applicator<'s, 'v>(
             }
             "properties" | "patternProperties" | "prefixItems" => (2, true),
             "items" if next_is_index => (2, true),
-            "items" | "additionalProperties" | "additionalItems" | "contains"
-            | "unevaluatedProperties" | "unevaluatedItems" => (1, true),
+            "items"
+            | "additionalProperties"
+            | "additionalItems"
+            | "contains"
+            | "unevaluatedProperties"
+            | "unevaluatedItems" => (1, true),
             "dependentSchemas" | "dependencies" | "$defs" | "definitions" => (2, false),
             "not" | "if" | "then" | "else" => (1, false),
             // propertyNames and contentSchema validate a new value; anything
@@ -420,7 +434,9 @@ impl Wording<'_> {
     fn kind(&self, error: &ValidationError<'_, '_>) -> String {
         match &error.kind {
             ErrorKind::Group | ErrorKind::Reference { .. } => "validation failed".into(),
-            ErrorKind::Schema { url } => format!("jsonschema validation failed with {}", quote(url)),
+            ErrorKind::Schema { url } => {
+                format!("jsonschema validation failed with {}", quote(url))
+            }
             ErrorKind::ContentSchema => "'contentSchema' failed".into(),
             ErrorKind::PropertyName { prop } => format!("invalid propertyName {}", quote(prop)),
             ErrorKind::RefCycle {
@@ -531,7 +547,11 @@ impl Wording<'_> {
             ErrorKind::AnyOf => "'anyOf' failed".into(),
             ErrorKind::OneOf(None) => "'oneOf' failed, none matched".into(),
             ErrorKind::OneOf(Some((i, j))) => {
-                format!("'oneOf' failed, subschemas {}, {} matched", int(*i), int(*j))
+                format!(
+                    "'oneOf' failed, subschemas {}, {} matched",
+                    int(*i),
+                    int(*j)
+                )
             }
         }
     }
@@ -571,7 +591,10 @@ fn join_spaced(items: &[usize]) -> String {
 }
 
 fn is_primitive(v: &serde_json::Value) -> bool {
-    !matches!(v, serde_json::Value::Array(_) | serde_json::Value::Object(_))
+    !matches!(
+        v,
+        serde_json::Value::Array(_) | serde_json::Value::Object(_)
+    )
 }
 
 /// The Go library's `display`: strings quoted, numbers and the rest as `%v`.
@@ -637,7 +660,7 @@ fn localized_float(v: f64) -> String {
     if v.is_sign_negative() && v != 0.0 {
         out.push('-');
     }
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         out.push_str(&digits[..1]);
         if digits.len() > 1 {
             out.push('.');
@@ -803,13 +826,19 @@ mod tests {
     }"#;
 
     fn report(chart: &Chart, values: serde_json::Value) -> Option<String> {
-        validate_values(chart, &entries(values)).err().map(|e| e.report)
+        validate_values(chart, &entries(values))
+            .err()
+            .map(|e| e.report)
     }
 
     // Helm's own unit tests (jsonschema_test.go) as expectations.
     #[test]
     fn subchart_missing_property() {
-        let c = chart("chrt", None, vec![chart("subchart", Some(AGE_SCHEMA), vec![])]);
+        let c = chart(
+            "chrt",
+            None,
+            vec![chart("subchart", Some(AGE_SCHEMA), vec![])],
+        );
         assert_eq!(
             report(&c, json!({"name": "John", "subchart": {}})).as_deref(),
             Some("subchart:\n- at '': missing property 'age'\n")
@@ -819,14 +848,22 @@ mod tests {
 
     #[test]
     fn subchart_values_missing_or_null_are_skipped() {
-        let c = chart("chrt", None, vec![chart("subchart", Some(AGE_SCHEMA), vec![])]);
+        let c = chart(
+            "chrt",
+            None,
+            vec![chart("subchart", Some(AGE_SCHEMA), vec![])],
+        );
         assert_eq!(report(&c, json!({"name": "John"})), None);
         assert_eq!(report(&c, json!({"subchart": null})), None);
     }
 
     #[test]
     fn subchart_values_of_the_wrong_type() {
-        let c = chart("chrt", None, vec![chart("subchart", Some(AGE_SCHEMA), vec![])]);
+        let c = chart(
+            "chrt",
+            None,
+            vec![chart("subchart", Some(AGE_SCHEMA), vec![])],
+        );
         assert_eq!(
             report(&c, json!({"subchart": "oops"})).as_deref(),
             Some("subchart:\ninvalid type for values: expected object (map), got string\n")
@@ -847,7 +884,10 @@ mod tests {
           "required": ["data"]
         }"#;
         let c = chart("chrt", None, vec![chart("subchart", Some(schema), vec![])]);
-        assert_eq!(report(&c, json!({"subchart": {"data": ["hello", 12]}})), None);
+        assert_eq!(
+            report(&c, json!({"subchart": {"data": ["hello", 12]}})),
+            None
+        );
         assert_eq!(
             report(&c, json!({"subchart": {"data": [12]}})).as_deref(),
             Some(
@@ -873,14 +913,45 @@ mod tests {
     fn unresolved_urn_is_permissive() {
         let schema = br#"{"$schema": "https://json-schema.org/draft-07/schema#",
             "$ref": "urn:example:helm:schemas:v1:helm-schema-validation-conditions:v1/helmSchemaValidation-true"}"#;
-        assert_eq!(validate_single(&entries(json!({"any": "value"})), schema), Ok(()));
+        assert_eq!(
+            validate_single(&entries(json!({"any": "value"})), schema),
+            Ok(())
+        );
     }
 
     #[test]
     fn remote_refs_are_refused_without_network() {
         let schema = br#"{"$ref": "https://example.com/schema.json"}"#;
         let err = validate_single(&Entries::new(), schema).unwrap_err();
-        assert!(err.starts_with("failing loading \"https://example.com/schema.json\": wheelhouse does not fetch"), "{err}");
+        assert!(
+            err.starts_with(
+                "failing loading \"https://example.com/schema.json\": wheelhouse does not fetch"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn local_file_refs_are_read_as_helm_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let defs = dir.path().join("defs.json");
+        std::fs::write(&defs, br#"{"definitions": {"port": {"type": "integer"}}}"#).unwrap();
+        let schema = format!(
+            r#"{{"properties": {{"port": {{"$ref": "file://{}#/definitions/port"}}}}}}"#,
+            defs.display()
+        );
+        let err =
+            validate_single(&entries(json!({"port": "http"})), schema.as_bytes()).unwrap_err();
+        assert_eq!(err, "- at '/port': got string, want integer\n");
+        std::fs::write(&defs, b"{").unwrap();
+        let err = validate_single(&Entries::new(), schema.as_bytes()).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "failing loading \"file://{}\": unexpected EOF",
+                defs.display()
+            )
+        );
     }
 
     #[test]
@@ -934,8 +1005,10 @@ mod tests {
     #[test]
     fn schema_nesting_at_and_past_the_limit() {
         let schema = format!(r#"{{"enum": {}}}"#, nested_schema(MAX_SCHEMA_DEPTH - 1));
-        assert_eq!(validate_single(&Entries::new(), schema.as_bytes()).unwrap_err(),
-            "- at '': 'enum' failed\n");
+        assert_eq!(
+            validate_single(&Entries::new(), schema.as_bytes()).unwrap_err(),
+            "- at '': 'enum' failed\n"
+        );
         let schema = format!(r#"{{"enum": {}}}"#, nested_schema(MAX_SCHEMA_DEPTH));
         assert_eq!(
             validate_single(&Entries::new(), schema.as_bytes()).unwrap_err(),
@@ -957,7 +1030,11 @@ mod tests {
             let values = Entries::from([(std::sync::Arc::from("a"), value)]);
             let schema = br##"{"type": "object", "additionalProperties": {"$ref": "#"}}"##;
             let err = validate_single(&values, schema).unwrap_err();
-            assert!(err.ends_with("/a/a': got boolean, want object\n"), "{}", &err[err.len() - 40..]);
+            assert!(
+                err.ends_with("/a/a': got boolean, want object\n"),
+                "{}",
+                &err[err.len() - 40..]
+            );
         });
     }
 

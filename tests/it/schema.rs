@@ -92,8 +92,15 @@ fn schema_messages_match_helm_byte_for_byte() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         if KNOWN_DEVIATIONS.iter().any(|(known, _)| *known == name) {
             // Same verdict, other words.
-            assert_ne!(got, expected, "{name} now matches Helm: drop it from KNOWN_DEVIATIONS");
-            assert_eq!(got.is_empty(), expected.is_empty(), "{name}: Helm and wheelhouse disagree on validity");
+            assert_ne!(
+                got, expected,
+                "{name} now matches Helm: drop it from KNOWN_DEVIATIONS"
+            );
+            assert_eq!(
+                got.is_empty(),
+                expected.is_empty(),
+                "{name}: Helm and wheelhouse disagree on validity"
+            );
             continue;
         }
         if got != expected {
@@ -103,5 +110,11 @@ fn schema_messages_match_helm_byte_for_byte() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

@@ -267,9 +267,12 @@ fn date_time(v: &Value) -> Check {
 /// checked (Go refuses a few more, such as a bad port).
 fn uri(v: &Value) -> Check {
     let Value::String(s) = v else { return Ok(()) };
-    let (before_fragment, fragment) = s.split_once('#').map_or((s.as_str(), None), |(u, f)| (u, Some(f)));
+    let (before_fragment, fragment) = s
+        .split_once('#')
+        .map_or((s.as_str(), None), |(u, f)| (u, Some(f)));
     let parse_error = |url: &str, reason: String| format!("parse {}: {reason}", go_quote(url));
-    let scheme = url_scheme_and_path(before_fragment).map_err(|e| parse_error(before_fragment, e))?;
+    let scheme =
+        url_scheme_and_path(before_fragment).map_err(|e| parse_error(before_fragment, e))?;
     if let Some(fragment) = fragment {
         check_escapes(fragment).map_err(|e| parse_error(s, e))?;
     }
@@ -300,7 +303,9 @@ fn url_scheme_and_path(raw: &str) -> Result<&str, String> {
     }
     let path = match rest.strip_prefix("//") {
         Some(authority_and_path) if !scheme.is_empty() || !rest.starts_with("///") => {
-            authority_and_path.find('/').map_or("", |i| &authority_and_path[i..])
+            authority_and_path
+                .find('/')
+                .map_or("", |i| &authority_and_path[i..])
         }
         _ => rest,
     };
@@ -343,7 +348,10 @@ mod tests {
     use super::*;
 
     fn msg(f: fn(&Value) -> Check, s: &str) -> String {
-        f(&Value::String(s.into())).err().map(|e| e.to_string()).unwrap_or_default()
+        f(&Value::String(s.into()))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -353,10 +361,22 @@ mod tests {
         assert_eq!(msg(uri, "not a uri"), "relative url");
         assert_eq!(msg(uri, "/just/a/path"), "relative url");
         assert_eq!(msg(uri, ":x"), "parse \":x\": missing protocol scheme");
-        assert_eq!(msg(uri, "a b:c"), "parse \"a b:c\": first path segment in URL cannot contain colon");
-        assert_eq!(msg(uri, "http://x/%zz"), "parse \"http://x/%zz\": invalid URL escape \"%zz\"");
-        assert_eq!(msg(uri, "http://x/#%4"), "parse \"http://x/#%4\": invalid URL escape \"%4\"");
-        assert_eq!(msg(uri, "http://x/\u{7f}"), "parse \"http://x/\\x7f\": net/url: invalid control character in URL");
+        assert_eq!(
+            msg(uri, "a b:c"),
+            "parse \"a b:c\": first path segment in URL cannot contain colon"
+        );
+        assert_eq!(
+            msg(uri, "http://x/%zz"),
+            "parse \"http://x/%zz\": invalid URL escape \"%zz\""
+        );
+        assert_eq!(
+            msg(uri, "http://x/#%4"),
+            "parse \"http://x/#%4\": invalid URL escape \"%4\""
+        );
+        assert_eq!(
+            msg(uri, "http://x/\u{7f}"),
+            "parse \"http://x/\\x7f\": net/url: invalid control character in URL"
+        );
     }
 
     #[test]
@@ -366,20 +386,35 @@ mod tests {
         assert_eq!(msg(ipv4, "10.01.0.1"), "leading zeros");
         assert_eq!(msg(ipv4, "256.1.1.1"), "decimal must be between 0 and 255");
         assert_eq!(msg(ipv4, "-1.1.1.1"), "decimal must be between 0 and 255");
-        assert_eq!(msg(ipv4, "a.1.1.1"), "strconv.Atoi: parsing \"a\": invalid syntax");
+        assert_eq!(
+            msg(ipv4, "a.1.1.1"),
+            "strconv.Atoi: parsing \"a\": invalid syntax"
+        );
         assert_eq!(
             msg(ipv4, "99999999999999999999.1.1.1"),
             "strconv.Atoi: parsing \"99999999999999999999\": value out of range"
         );
-        assert_eq!(msg(ipv4, ".1.1.1"), "strconv.Atoi: parsing \"\": invalid syntax");
+        assert_eq!(
+            msg(ipv4, ".1.1.1"),
+            "strconv.Atoi: parsing \"\": invalid syntax"
+        );
     }
 
     #[test]
     fn date_in_go_words() {
         assert_eq!(msg(date, "2024-02-29"), "");
-        assert_eq!(msg(date, "2024-13-01"), "parsing time \"2024-13-01\": month out of range");
-        assert_eq!(msg(date, "2023-02-29"), "parsing time \"2023-02-29\": day out of range");
-        assert_eq!(msg(date, "2023-02-00"), "parsing time \"2023-02-00\": day out of range");
+        assert_eq!(
+            msg(date, "2024-13-01"),
+            "parsing time \"2024-13-01\": month out of range"
+        );
+        assert_eq!(
+            msg(date, "2023-02-29"),
+            "parsing time \"2023-02-29\": day out of range"
+        );
+        assert_eq!(
+            msg(date, "2023-02-00"),
+            "parsing time \"2023-02-00\": day out of range"
+        );
         assert_eq!(
             msg(date, "2023/02/01"),
             "parsing time \"2023/02/01\" as \"2006-01-02\": cannot parse \"/02/01\" as \"-\""
@@ -406,10 +441,19 @@ mod tests {
     fn time_and_date_time_in_go_words() {
         assert_eq!(msg(time, "23:59:60Z"), "");
         assert_eq!(msg(time, "12:00:60Z"), "invalid leap second");
-        assert_eq!(msg(time, "12:00:00+0100"), "offset must be 6 characters long");
-        assert_eq!(msg(time, "12:00:00+01-00"), "missing colon in offset in correct place");
+        assert_eq!(
+            msg(time, "12:00:00+0100"),
+            "offset must be 6 characters long"
+        );
+        assert_eq!(
+            msg(time, "12:00:00+01-00"),
+            "missing colon in offset in correct place"
+        );
         assert_eq!(msg(date_time, "2024-01-01T10:00:00Z"), "");
-        assert_eq!(msg(date_time, "2024-01-01 10:00"), "less than 20 characters long");
+        assert_eq!(
+            msg(date_time, "2024-01-01 10:00"),
+            "less than 20 characters long"
+        );
         assert_eq!(
             msg(date_time, "2024-13-01T10:00:00Z"),
             "invalid date element: parsing time \"2024-13-01\": month out of range"
