@@ -31,6 +31,7 @@ fn render_once(chart: &Chart, caps: &Arc<Capabilities>) -> BTreeMap<String, Stri
         revision: 1,
         is_install: true,
         is_upgrade: false,
+        skip_schema_validation: false,
     };
     let data = chart::to_render_values(
         chart,

@@ -29,6 +29,7 @@ fn options() -> TemplateOptions {
         namespace: "default".into(),
         is_upgrade: false,
         stream: StreamOptions::default(),
+        skip_schema_validation: false,
         include_crds: false,
         capabilities: Capabilities::client_only(),
         post_renderer: None,

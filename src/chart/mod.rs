@@ -14,6 +14,7 @@ pub mod loader;
 pub mod metadata;
 pub mod name;
 pub mod render_values;
+pub mod schema;
 pub mod strvals;
 pub mod table;
 pub mod value_options;

@@ -12,6 +12,7 @@ use crate::gotmpl::{ElemType, Entries, Map, Value};
 use super::Chart;
 use super::capabilities::Capabilities;
 use super::coalesce::{TypeMismatch, coalesce_values};
+use super::schema::{SchemaError, validate_values};
 
 /// Helm's Go type name for the values map and the top-level object.
 pub const VALUES_TYPE: &str = "common.Values";
@@ -24,6 +25,17 @@ pub struct ReleaseOptions {
     pub revision: i64,
     pub is_install: bool,
     pub is_upgrade: bool,
+    /// `--skip-schema-validation`: don't check values against `values.schema.json`.
+    pub skip_schema_validation: bool,
+}
+
+/// The values could not be built for rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderValuesError {
+    #[error(transparent)]
+    Coalesce(#[from] TypeMismatch),
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
 }
 
 /// Helm's `ToRenderValues`: a `common.Values` map with `Capabilities`, `Chart`,
@@ -36,7 +48,7 @@ pub fn to_render_values(
     options: &ReleaseOptions,
     caps: Arc<Capabilities>,
     warnings: &mut Vec<String>,
-) -> Result<Value, TypeMismatch> {
+) -> Result<Value, RenderValuesError> {
     let release = Entries::from([
         (Arc::from("Name"), Value::str(&options.name)),
         (Arc::from("Namespace"), Value::str(&options.namespace)),
@@ -46,6 +58,9 @@ pub fn to_render_values(
         (Arc::from("Service"), Value::str("Helm")),
     ]);
     let values = coalesce_values(chart, user_values, warnings)?;
+    if !options.skip_schema_validation {
+        validate_values(chart, &values)?;
+    }
     let top = Entries::from([
         (Arc::from("Capabilities"), Value::Object(caps)),
         (Arc::from("Chart"), chart.metadata.to_value(false)),
@@ -88,6 +103,7 @@ mod tests {
             revision: 1,
             is_install: true,
             is_upgrade: false,
+            skip_schema_validation: false,
         };
         let top = to_render_values(
             &chart,

@@ -47,6 +47,9 @@ pub struct TemplateArgs {
     /// Set .Release.IsUpgrade instead of .Release.IsInstall
     #[arg(long)]
     pub is_upgrade: bool,
+    /// If set, disables JSON schema validation
+    #[arg(long)]
+    pub skip_schema_validation: bool,
     /// Include CRDs in the templated output
     #[arg(long)]
     pub include_crds: bool,
@@ -147,6 +150,7 @@ impl TemplateArgs {
                 no_hooks: self.no_hooks,
                 skip_tests: self.skip_tests,
             },
+            skip_schema_validation: self.skip_schema_validation,
             include_crds: self.include_crds,
             capabilities,
             post_renderer,

@@ -32,6 +32,8 @@ pub struct TemplateOptions {
     pub namespace: String,
     pub is_upgrade: bool,
     pub stream: StreamOptions,
+    /// `--skip-schema-validation`.
+    pub skip_schema_validation: bool,
     /// `--include-crds`: the charts' `crds/` files first in the output.
     pub include_crds: bool,
     pub capabilities: Capabilities,
@@ -98,6 +100,7 @@ pub fn render_template(
         revision: 1,
         is_install: !options.is_upgrade,
         is_upgrade: options.is_upgrade,
+        skip_schema_validation: options.skip_schema_validation,
     };
     let caps = Arc::new(options.capabilities.clone());
     let data = chart::to_render_values(&chart, user_values, &release, caps, &mut warnings);

@@ -5,7 +5,7 @@
 
 mod cast;
 mod crypto;
-mod data;
+pub(crate) mod data;
 mod dates;
 mod defaults;
 mod dicts;
