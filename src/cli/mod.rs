@@ -79,7 +79,7 @@ impl GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Locally render templates
-    Template(template::TemplateArgs),
+    Template(Box<template::TemplateArgs>),
     /// Show information of a chart
     #[command(alias = "inspect")]
     Show(show::ShowArgs),
@@ -115,7 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let help = Cli::command().render_help();
             print_stdout(&help.to_string())
         }
-        Some(Command::Template(args)) => template::run(args, &settings),
+        Some(Command::Template(args)) => template::run(*args, &settings),
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),
     }
