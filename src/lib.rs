@@ -4,4 +4,5 @@ pub mod chart;
 pub mod cli;
 pub mod funcs;
 pub mod gotmpl;
+pub mod patch;
 pub mod render;
