@@ -11,6 +11,9 @@
 pub mod json_patch;
 pub mod managed;
 pub mod merge_patch;
+pub mod schema;
+mod schema_data;
+mod strategic;
 
 pub use json_patch::{MAX_JSON_PATCH_OPERATIONS, apply_json_patch};
 pub use managed::{ApplyError, record_update, server_side_apply};
@@ -115,10 +118,23 @@ pub fn apply_strategic_merge_patch(
     patch: &Value,
     gvk: &Gvk,
 ) -> Result<Value, PatchError> {
-    let _ = (doc, patch);
-    Err(PatchError::StrategicMergeUnsupported {
-        kind: gvk.kind.to_string(),
-    })
+    let root = root_schema(gvk)?;
+    match patch {
+        Value::Object(_) => strategic::apply(doc, patch, root),
+        Value::Null => Ok(doc.clone()),
+        other => Err(PatchError::BadRequest {
+            message: json_patch::go_type_error(other, "map[string]interface {}"),
+        }),
+    }
+}
+
+/// The schema of a built-in kind's top-level type.
+fn root_schema(gvk: &Gvk) -> Result<schema::Ty, PatchError> {
+    schema::root_type(gvk)
+        .map(|def| schema::Ty::Struct(def.id))
+        .ok_or_else(|| PatchError::StrategicMergeUnsupported {
+            kind: gvk.kind.to_string(),
+        })
 }
 
 /// Creates the three-way strategic merge patch Helm sends on upgrade and
