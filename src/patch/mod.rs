@@ -8,6 +8,7 @@
 //! message kube-apiserver would answer with. The per-type patch metadata
 //! (merge keys, strategies, list types) lives in [`schema`].
 
+mod fieldset;
 pub mod json_patch;
 pub mod managed;
 pub mod merge_patch;
@@ -15,6 +16,7 @@ pub mod schema;
 mod schema_data;
 mod strategic;
 mod strategic_diff;
+mod typed;
 
 pub use json_patch::{MAX_JSON_PATCH_OPERATIONS, apply_json_patch};
 pub use managed::{ApplyError, record_update, server_side_apply};

@@ -188,7 +188,14 @@ mod tests {
     #[test]
     fn merge_keys_of_well_known_lists() {
         let pod_spec = ["spec", "template", "spec"];
-        let cases: &[(&[&str], &str, &str, ListType, &[&str])] = &[
+        type Case = (
+            &'static [&'static str],
+            &'static str,
+            &'static str,
+            ListType,
+            &'static [&'static str],
+        );
+        let cases: &[Case] = &[
             (&["containers"], "merge", "name", ListType::Map, &["name"]),
             (
                 &["initContainers"],
