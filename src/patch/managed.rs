@@ -151,6 +151,10 @@ impl Entry {
     }
 }
 
+fn bad_request(message: String) -> ApplyError {
+    ApplyError::Patch(PatchError::BadRequest { message })
+}
+
 fn string_at(value: &Value, key: &str) -> String {
     value
         .get(key)
@@ -260,20 +264,39 @@ pub fn server_side_apply(
             message: super::json_patch::go_type_error(applied, "map[string]interface {}"),
         }));
     };
+    let expected = if gvk.group.is_empty() {
+        gvk.version.to_string()
+    } else {
+        format!("{}/{}", gvk.group, gvk.version)
+    };
+    let api_version = string_at(applied, "apiVersion");
+    if api_version != expected {
+        return Err(bad_request(format!(
+            "Incorrect version specified in apply patch. Specified patch version: {api_version}, expected: {expected}"
+        )));
+    }
+    if applied
+        .pointer("/metadata/managedFields")
+        .is_some_and(|v| !v.is_null())
+    {
+        return Err(bad_request(
+            "metadata.managedFields must be nil".to_string(),
+        ));
+    }
     let root = root_of(applied, Some(gvk));
     let shape = Shape::root(root);
     let mut config = applied_map.clone();
-    if let Some(Value::Object(metadata)) = config.get_mut("metadata") {
-        metadata.remove("managedFields");
-    }
     if root.is_some_and(|def| def.field("status").is_some()) {
         config.remove("status");
     }
     let config = Value::Object(config);
-    let empty = Value::Object(Map::new());
-    let live_value = live.unwrap_or(&empty);
-
-    let mut entries = read_entries(live_value);
+    let mut entries = live.map(read_entries).unwrap_or_default();
+    // Managed fields are bookkeeping, not content to merge or compare.
+    let mut live_plain = live.cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    if let Some(Value::Object(metadata)) = live_plain.get_mut("metadata") {
+        metadata.remove("managedFields");
+    }
+    let live_value = &live_plain;
     if live.is_some() && entries.is_empty() {
         entries.push(Entry {
             manager: BEFORE_FIRST_APPLY.to_string(),
@@ -284,21 +307,31 @@ pub fn server_side_apply(
             set: owned_fields(typed::field_set(live_value, shape), root),
         });
     }
-    let api_version = string_at(&config, "apiVersion");
     let applied_set = owned_fields(typed::field_set(&config, shape), root);
     let mut merged = typed::merge(live_value, &config, shape);
-    let changed = owned_fields(typed::compare(live_value, &merged, shape).changed, root);
+    let previous = entries
+        .iter()
+        .position(|e| e.is(manager, "Apply", ""))
+        .map(|i| entries.remove(i));
+    if let Some(previous) = &previous {
+        let others: FieldSet = entries.iter().flat_map(|e| e.set.iter().cloned()).collect();
+        for path in previous.set.difference(&applied_set) {
+            if !others.contains(path) {
+                typed::remove_path(&mut merged, path, shape);
+            }
+        }
+    }
+    let comparison = typed::compare(live_value, &merged, shape);
+    let changed = owned_fields(comparison.changed, root);
+    let removed = owned_fields(comparison.removed, root);
 
     let mut conflicts = Vec::new();
-    for entry in entries.iter_mut().filter(|e| !e.is(manager, "Apply", "")) {
+    for entry in entries.iter_mut() {
         let taken: Vec<_> = entry.set.intersection(&changed).cloned().collect();
-        if taken.is_empty() {
-            continue;
-        }
-        if force {
-            for path in &taken {
-                entry.set.remove(path);
-            }
+        if force || taken.is_empty() {
+            entry
+                .set
+                .retain(|p| !changed.contains(p) && !removed.contains(p));
         } else {
             conflicts.extend(taken.iter().map(|path| Conflict {
                 manager: entry.printed(),
@@ -311,20 +344,9 @@ pub fn server_side_apply(
         return Err(ApplyError::Conflict(conflicts));
     }
 
-    let previous = entries
-        .iter()
-        .position(|e| e.is(manager, "Apply", ""))
-        .map(|i| entries.remove(i));
-    let others: FieldSet = entries.iter().flat_map(|e| e.set.iter().cloned()).collect();
-    if let Some(previous) = &previous {
-        for path in previous.set.difference(&applied_set) {
-            if !others.contains(path) {
-                typed::remove_path(&mut merged, path, shape);
-            }
-        }
-    }
+    // The apiserver stamps the time unless the apply changed nothing.
     let time = match &previous {
-        Some(p) if p.set == applied_set && p.api_version == api_version => p.time.clone(),
+        Some(p) if live.is_some() && merged == live_plain => p.time.clone(),
         _ => Some(now.to_string()),
     };
     entries.push(Entry {
@@ -367,31 +389,29 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &
     let removed = owned_fields(comparison.removed, root);
     let api_version = string_at(new, "apiVersion");
 
-    for entry in entries
-        .iter_mut()
-        .filter(|e| !e.is(manager, "Update", &api_version))
-    {
-        entry.set.retain(|p| !changed.contains(p));
+    // Every entry, the updater's own included, loses what changed or went
+    // away; the updater then gains what it changed.
+    for entry in entries.iter_mut() {
+        entry
+            .set
+            .retain(|p| !changed.contains(p) && !removed.contains(p));
     }
-    let previous = entries
-        .iter()
-        .position(|e| e.is(manager, "Update", &api_version))
-        .map(|i| entries.remove(i));
-    let mut set = previous.as_ref().map(|p| p.set.clone()).unwrap_or_default();
-    set.extend(changed.iter().cloned());
-    set.retain(|p| !removed.contains(p));
-    let time = match &previous {
-        Some(p) if p.set == set => p.time.clone(),
-        _ => Some(now.to_string()),
-    };
-    entries.push(Entry {
-        manager: manager.to_string(),
-        operation: "Update".to_string(),
-        api_version,
-        subresource: String::new(),
-        time,
-        set,
-    });
+    if !changed.is_empty() {
+        let previous = entries
+            .iter()
+            .position(|e| e.is(manager, "Update", &api_version))
+            .map(|i| entries.remove(i));
+        let mut set = previous.map(|p| p.set).unwrap_or_default();
+        set.extend(changed);
+        entries.push(Entry {
+            manager: manager.to_string(),
+            operation: "Update".to_string(),
+            api_version,
+            subresource: String::new(),
+            time: Some(now.to_string()),
+            set,
+        });
+    }
     write_entries(new, entries);
 }
 
@@ -687,5 +707,65 @@ mod tests {
         reset["metadata"]["managedFields"] = json!([]);
         record_update(Some(&edited), &mut reset, "x", T1);
         assert!(reset["metadata"].get("managedFields").is_none());
+    }
+
+    #[test]
+    fn a_no_op_apply_keeps_the_time_and_a_change_stamps_it() {
+        let first = server_side_apply(
+            None,
+            &deployment(1, "app:1"),
+            "helm",
+            false,
+            &DEPLOYMENT,
+            T0,
+        )
+        .expect("create");
+        let again = server_side_apply(
+            Some(&first),
+            &deployment(1, "app:1"),
+            "helm",
+            false,
+            &DEPLOYMENT,
+            T1,
+        )
+        .expect("no-op");
+        assert_eq!(again, first);
+        let changed = server_side_apply(
+            Some(&first),
+            &deployment(2, "app:1"),
+            "helm",
+            false,
+            &DEPLOYMENT,
+            T1,
+        )
+        .expect("change");
+        assert_eq!(changed["metadata"]["managedFields"][0]["time"], json!(T1));
+    }
+
+    #[test]
+    fn bad_apply_configurations_are_400() {
+        let mut stale = deployment(1, "app:1");
+        stale["apiVersion"] = json!("apps/v1beta1");
+        let err =
+            server_side_apply(None, &stale, "m", false, &DEPLOYMENT, T0).expect_err("version");
+        assert_eq!((err.status_code(), err.reason()), (400, "BadRequest"));
+        assert_eq!(
+            err.to_string(),
+            "Incorrect version specified in apply patch. Specified patch version: apps/v1beta1, expected: apps/v1"
+        );
+        let mut with_fields = deployment(1, "app:1");
+        with_fields["metadata"]["managedFields"] = json!([]);
+        let err =
+            server_side_apply(None, &with_fields, "m", false, &DEPLOYMENT, T0).expect_err("fields");
+        assert_eq!(err.to_string(), "metadata.managedFields must be nil");
+    }
+
+    #[test]
+    fn an_update_that_changes_nothing_records_nothing() {
+        let mut created = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}});
+        record_update(None, &mut created, "a", T0);
+        let mut same = created.clone();
+        record_update(Some(&created), &mut same, "b", T1);
+        assert_eq!(same, created);
     }
 }
