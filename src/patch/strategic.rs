@@ -441,11 +441,17 @@ fn merge_set_element_order(
         };
         let original_items = original_list.unwrap_or_default();
         let kind = element_kind(&[&original_items, patch_list.as_deref().unwrap_or(&[])])?;
+        let server_order = match &patch_list {
+            Some(p) if strategy == "merge" && kind == ElementKind::Map => {
+                go_aliased_original(&original_items, p, merge_key)
+            }
+            _ => original_items.clone(),
+        };
         let ordered = normalize_element_order(
             patch_items,
             server_only,
             &order,
-            &original_items,
+            &server_order,
             merge_key,
             kind,
         )?;
@@ -453,6 +459,56 @@ fn merge_set_element_order(
         patch.remove(&list_key);
     }
     Ok(())
+}
+
+/// The live list as Kubernetes sees it after merging a patch list into it:
+/// its Go slice shares storage with the merge, so deletions shift items
+/// left (the last slot keeping a stale copy) and additions overwrite the
+/// freed slots. That view is the server order `$setElementOrder` falls back
+/// to, and it decides where live-only items land.
+fn go_aliased_original(original: &[Value], patch: &[Value], merge_key: &str) -> Vec<Value> {
+    let mut backing = original.to_vec();
+    let mut len = backing.len();
+    let key_is = |item: &Value, value: &Value| item.get(merge_key) == Some(value);
+    let mut replace = false;
+    for item in patch {
+        match item.get(DIRECTIVE).and_then(Value::as_str) {
+            Some("delete") => {
+                let Some(value) = item.get(merge_key) else {
+                    continue;
+                };
+                while let Some(index) = backing[..len].iter().position(|v| key_is(v, value)) {
+                    if index + 1 < len {
+                        // Later items shift left; the vacated last slot
+                        // keeps a copy of the item that was there.
+                        backing[index..len].rotate_left(1);
+                        backing[len - 1] = backing[len - 2].clone();
+                    }
+                    len -= 1;
+                }
+            }
+            Some("replace") => replace = true,
+            _ => {}
+        }
+    }
+    if replace {
+        return backing;
+    }
+    for item in patch.iter().filter(|v| v.get(DIRECTIVE).is_none()) {
+        let Some(value) = item.get(merge_key) else {
+            continue;
+        };
+        if backing[..len].iter().any(|v| key_is(v, value)) {
+            continue;
+        }
+        if len == backing.len() {
+            // Go reallocates: later appends no longer touch the live list.
+            break;
+        }
+        backing[len] = item.clone();
+        len += 1;
+    }
+    backing
 }
 
 /// Checks that the patch list's items appear in the order list, in order.
@@ -943,6 +999,15 @@ mod tests {
                 json!({"containers": [{"name": "a", "ports": [{"containerPort": 80, "name": "http"}, {"containerPort": 443}]}]}),
                 json!({"containers": [{"name": "a", "ports": [{"containerPort": 80, "name": "web"}]}]}),
                 json!({"containers": [{"name": "a", "ports": [{"containerPort": 80, "name": "web"}, {"containerPort": 443}]}]}),
+            ),
+            (
+                "live-only items keep their slot when an item is deleted and one added",
+                json!({"containers": [{"name": "x"}, {"name": "web", "image": "w"}, {"name": "log", "image": "l"}]}),
+                json!({
+                    "$setElementOrder/containers": [{"name": "web"}, {"name": "new"}],
+                    "containers": [{"name": "new"}, {"name": "x", "$patch": "delete"}]
+                }),
+                json!({"containers": [{"name": "web", "image": "w"}, {"name": "log", "image": "l"}, {"name": "new"}]}),
             ),
             (
                 "nulls inside new values are dropped and directive maps left out",
