@@ -87,6 +87,12 @@ fn conflict_message(conflicts: &[Conflict]) -> String {
 /// The manager recorded for fields an object had before its first apply.
 pub const BEFORE_FIRST_APPLY: &str = "before-first-apply";
 
+/// The most update entries an object keeps; older ones are merged.
+pub const MAX_UPDATE_MANAGERS: usize = 10;
+
+/// The manager the oldest update entries are merged into.
+pub const ANCIENT_CHANGES: &str = "ancient-changes";
+
 /// Metadata paths no manager owns (the apiserver's strip set).
 const STRIPPED_METADATA: &[&str] = &[
     "name",
@@ -304,7 +310,10 @@ pub fn server_side_apply(
             api_version: string_at(live_value, "apiVersion"),
             subresource: String::new(),
             time: None,
-            set: owned_fields(typed::field_set(live_value, shape), root),
+            set: owned_fields(
+                typed::compare(&Value::Object(Map::new()), live_value, shape).changed,
+                root,
+            ),
         });
     }
     let applied_set = owned_fields(typed::field_set(&config, shape), root);
@@ -381,6 +390,8 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &
             return;
         }
         Some(requested) if Some(requested) != old_fields.as_ref() => read_entries(new),
+        // Objects that exist untracked stay untracked until their first apply.
+        _ if old.is_some() && recorded.is_empty() => return,
         _ => recorded,
     };
     let empty = Value::Object(Map::new());
@@ -412,7 +423,53 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &
             set,
         });
     }
+    cap_update_managers(&mut entries);
     write_entries(new, entries);
+}
+
+/// Merges the oldest update entries, per API version, into
+/// [`ANCIENT_CHANGES`] entries until at most [`MAX_UPDATE_MANAGERS`] update
+/// entries are left (the apiserver's `capManagersManager`).
+fn cap_update_managers(entries: &mut Vec<Entry>) {
+    let mut updaters: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].operation == "Update")
+        .collect();
+    if updaters.len() <= MAX_UPDATE_MANAGERS {
+        return;
+    }
+    updaters.sort_by(|&a, &b| {
+        let (a, b) = (&entries[a], &entries[b]);
+        (&a.time, &a.manager, &a.api_version).cmp(&(&b.time, &b.manager, &b.api_version))
+    });
+    let mut remaining = updaters.len();
+    let mut first_by_version: Vec<(String, usize)> = Vec::new();
+    let mut merged_away = vec![false; entries.len()];
+    for index in updaters {
+        if remaining <= MAX_UPDATE_MANAGERS {
+            break;
+        }
+        let version = entries[index].api_version.clone();
+        let Some(&(_, first)) = first_by_version.iter().find(|(v, _)| *v == version) else {
+            first_by_version.push((version, index));
+            continue;
+        };
+        let bucket = (0..entries.len())
+            .find(|&i| !merged_away[i] && entries[i].is(ANCIENT_CHANGES, "Update", &version))
+            .unwrap_or_else(|| {
+                entries[first].manager = ANCIENT_CHANGES.to_string();
+                first
+            });
+        let merged = std::mem::take(&mut entries[index].set);
+        entries[bucket].set.extend(merged);
+        entries[bucket].time = entries[index].time.clone();
+        merged_away[index] = true;
+        remaining -= 1;
+    }
+    let mut index = 0;
+    entries.retain(|_| {
+        index += 1;
+        !merged_away[index - 1]
+    });
 }
 
 #[cfg(test)]
@@ -767,5 +824,57 @@ mod tests {
         let mut same = created.clone();
         record_update(Some(&created), &mut same, "b", T1);
         assert_eq!(same, created);
+    }
+
+    #[test]
+    fn update_entries_are_capped_by_merging_the_oldest() {
+        let configmap = |n: usize| {
+            let mut data = Map::new();
+            for i in 0..n {
+                data.insert(format!("k{i}"), json!("v"));
+            }
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": data})
+        };
+        let mut object = configmap(1);
+        record_update(None, &mut object, "m0", "2026-01-01T00:00:00Z");
+        let mut counts = Vec::new();
+        for n in 1..=MAX_UPDATE_MANAGERS {
+            let mut next = configmap(n + 1);
+            next["metadata"]["managedFields"] = object["metadata"]["managedFields"].clone();
+            record_update(
+                Some(&object),
+                &mut next,
+                &format!("m{n}"),
+                &format!("2026-01-01T00:{n:02}:00Z"),
+            );
+            object = next;
+            counts.push(managers(&object).len());
+        }
+        // Ten updaters fit; the eleventh merges the two oldest.
+        assert_eq!(counts[MAX_UPDATE_MANAGERS - 2], MAX_UPDATE_MANAGERS);
+        assert_eq!(counts[MAX_UPDATE_MANAGERS - 1], MAX_UPDATE_MANAGERS);
+        let names: Vec<String> = managers(&object).into_iter().map(|(m, _)| m).collect();
+        assert!(
+            !names.contains(&"m0".to_string()) && !names.contains(&"m1".to_string()),
+            "{names:?}"
+        );
+        let ancient = object["metadata"]["managedFields"]
+            .as_array()
+            .and_then(|entries| entries.iter().find(|e| e["manager"] == ANCIENT_CHANGES))
+            .expect("a bucket of old changes");
+        assert_eq!(
+            ancient["fieldsV1"]["f:data"],
+            json!({".": {}, "f:k0": {}, "f:k1": {}})
+        );
+        assert_eq!(ancient["time"], json!("2026-01-01T00:01:00Z"));
+    }
+
+    #[test]
+    fn untracked_objects_stay_untracked_until_applied() {
+        let old = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}});
+        let mut new = old.clone();
+        new["data"]["a"] = json!("2");
+        record_update(Some(&old), &mut new, "kubectl", T0);
+        assert!(new["metadata"].get("managedFields").is_none());
     }
 }
