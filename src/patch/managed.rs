@@ -366,8 +366,37 @@ pub fn server_side_apply(
         time,
         set: applied_set,
     });
+    if manager == "kubectl" {
+        sync_last_applied(&mut merged, applied);
+    }
     write_entries(&mut merged, entries);
     Ok(merged)
+}
+
+/// The annotation client-side `kubectl apply` keeps its configuration in.
+pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// After `kubectl apply --server-side`, an object that carries client-side
+/// apply's annotation gets it rewritten to the configuration just applied
+/// (JSON with a trailing newline, the annotation itself left out), so a
+/// later client-side apply starts from it.
+fn sync_last_applied(object: &mut Value, applied: &Value) {
+    let has_annotation = object
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(LAST_APPLIED_ANNOTATION))
+        .and_then(Value::as_str)
+        .is_some_and(|v| !v.is_empty());
+    if !has_annotation {
+        return;
+    }
+    let mut config = applied.clone();
+    if let Some(Value::Object(annotations)) = config.pointer_mut("/metadata/annotations") {
+        annotations.remove(LAST_APPLIED_ANNOTATION);
+    }
+    let text = format!("{config}\n");
+    if let Some(Value::Object(annotations)) = object.pointer_mut("/metadata/annotations") {
+        annotations.insert(LAST_APPLIED_ANNOTATION.to_string(), Value::String(text));
+    }
 }
 
 /// Records in `new.metadata.managedFields` the fields `manager` changed from
@@ -876,5 +905,25 @@ mod tests {
         new["data"]["a"] = json!("2");
         record_update(Some(&old), &mut new, "kubectl", T0);
         assert!(new["metadata"].get("managedFields").is_none());
+    }
+
+    #[test]
+    fn kubectl_server_side_apply_refreshes_the_client_side_annotation() {
+        let mut live = deployment(1, "app:1");
+        live["metadata"]["annotations"] = json!({LAST_APPLIED_ANNOTATION: "{}\n", "other": "x"});
+        let created = server_side_apply(None, &live, "seed", false, &DEPLOYMENT, T0).expect("seed");
+        let applied = deployment(1, "app:1");
+        let result = server_side_apply(Some(&created), &applied, "kubectl", true, &DEPLOYMENT, T1)
+            .expect("apply");
+        let annotation = result["metadata"]["annotations"][LAST_APPLIED_ANNOTATION]
+            .as_str()
+            .expect("annotation kept");
+        assert_eq!(annotation, format!("{applied}\n"));
+        let other = server_side_apply(Some(&created), &applied, "helm", true, &DEPLOYMENT, T1)
+            .expect("apply");
+        assert_eq!(
+            other["metadata"]["annotations"][LAST_APPLIED_ANNOTATION],
+            json!("{}\n")
+        );
     }
 }
