@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::fieldset::{self, FieldSet};
+use super::fieldset::{self, FieldSet, Path};
 use super::schema::{self, StructDef};
 use super::typed::{self, Shape};
 use super::{Gvk, PatchError};
@@ -257,6 +257,10 @@ fn owned_fields(mut set: FieldSet, root: Option<&StructDef>) -> FieldSet {
 /// Server-side apply of `applied` by `manager` onto `live` (`None` creates).
 /// Returns the new object including `metadata.managedFields`; `now` is the
 /// RFC 3339 time recorded for the manager.
+///
+/// `kubectl` upgrading from client-side apply does not conflict on fields
+/// whose live values still match its last-applied annotation, as with the
+/// apiserver.
 pub fn server_side_apply(
     live: Option<&Value>,
     applied: &Value,
@@ -265,29 +269,104 @@ pub fn server_side_apply(
     gvk: &Gvk,
     now: &str,
 ) -> Result<Value, ApplyError> {
-    let Value::Object(applied_map) = applied else {
-        return Err(ApplyError::Patch(PatchError::BadRequest {
-            message: super::json_patch::go_type_error(applied, "map[string]interface {}"),
-        }));
-    };
-    let expected = if gvk.group.is_empty() {
+    match apply_once(live, applied, manager, force, gvk, now) {
+        Err(Failure::Conflicts(conflicts)) if manager == "kubectl" => {
+            let allowed = live
+                .and_then(|l| fields_of_last_applied(l, gvk))
+                .unwrap_or_default();
+            let rest: Vec<(Path, Conflict)> = conflicts
+                .into_iter()
+                .filter(|(path, _)| !allowed.contains(path))
+                .collect();
+            if rest.is_empty() {
+                apply_once(live, applied, manager, true, gvk, now).map_err(Failure::into_error)
+            } else {
+                Err(Failure::Conflicts(rest).into_error())
+            }
+        }
+        other => other.map_err(Failure::into_error),
+    }
+}
+
+/// Why one apply attempt failed: conflicts keep their raw paths so the
+/// client-side-apply upgrade can forgive some of them.
+enum Failure {
+    Conflicts(Vec<(Path, Conflict)>),
+    Error(ApplyError),
+}
+
+impl Failure {
+    fn into_error(self) -> ApplyError {
+        match self {
+            Failure::Conflicts(conflicts) => {
+                let mut conflicts: Vec<Conflict> = conflicts.into_iter().map(|(_, c)| c).collect();
+                conflicts.sort_by(|a, b| (&a.manager, &a.path).cmp(&(&b.manager, &b.path)));
+                ApplyError::Conflict(conflicts)
+            }
+            Failure::Error(err) => err,
+        }
+    }
+}
+
+impl From<ApplyError> for Failure {
+    fn from(err: ApplyError) -> Self {
+        Failure::Error(err)
+    }
+}
+
+/// The fields client-side apply's annotation set that still hold the
+/// annotated values live (the apiserver's `allowedConflictsFromLastApplied`).
+fn fields_of_last_applied(live: &Value, gvk: &Gvk) -> Option<FieldSet> {
+    let text = live
+        .pointer("/metadata/annotations")?
+        .get(LAST_APPLIED_ANNOTATION)?
+        .as_str()?;
+    let last_applied: Value = serde_json::from_str(text).ok()?;
+    if !last_applied.is_object() || string_at(&last_applied, "apiVersion") != api_version_of(gvk) {
+        return None;
+    }
+    let shape = Shape::root(schema::root_type(gvk));
+    let mut set = typed::field_set(&last_applied, shape);
+    let comparison = typed::compare(&last_applied, live, shape);
+    set.retain(|p| !comparison.changed.contains(p) && !comparison.removed.contains(p));
+    Some(set)
+}
+
+fn api_version_of(gvk: &Gvk) -> String {
+    if gvk.group.is_empty() {
         gvk.version.to_string()
     } else {
         format!("{}/{}", gvk.group, gvk.version)
+    }
+}
+
+fn apply_once(
+    live: Option<&Value>,
+    applied: &Value,
+    manager: &str,
+    force: bool,
+    gvk: &Gvk,
+    now: &str,
+) -> Result<Value, Failure> {
+    let Value::Object(applied_map) = applied else {
+        return Err(ApplyError::Patch(PatchError::BadRequest {
+            message: super::json_patch::go_type_error(applied, "map[string]interface {}"),
+        })
+        .into());
     };
+    let expected = api_version_of(gvk);
     let api_version = string_at(applied, "apiVersion");
     if api_version != expected {
         return Err(bad_request(format!(
             "Incorrect version specified in apply patch. Specified patch version: {api_version}, expected: {expected}"
-        )));
+        ))
+        .into());
     }
     if applied
         .pointer("/metadata/managedFields")
         .is_some_and(|v| !v.is_null())
     {
-        return Err(bad_request(
-            "metadata.managedFields must be nil".to_string(),
-        ));
+        return Err(bad_request("metadata.managedFields must be nil".to_string()).into());
     }
     let root = root_of(applied, Some(gvk));
     let shape = Shape::root(root);
@@ -342,15 +421,17 @@ pub fn server_side_apply(
                 .set
                 .retain(|p| !changed.contains(p) && !removed.contains(p));
         } else {
-            conflicts.extend(taken.iter().map(|path| Conflict {
-                manager: entry.printed(),
-                path: fieldset::display(path),
+            conflicts.extend(taken.iter().map(|path| {
+                let conflict = Conflict {
+                    manager: entry.printed(),
+                    path: fieldset::display(path),
+                };
+                (path.clone(), conflict)
             }));
         }
     }
     if !conflicts.is_empty() {
-        conflicts.sort_by(|a, b| (&a.manager, &a.path).cmp(&(&b.manager, &b.path)));
-        return Err(ApplyError::Conflict(conflicts));
+        return Err(Failure::Conflicts(conflicts));
     }
 
     // The apiserver stamps the time unless the apply changed nothing.
@@ -924,6 +1005,42 @@ mod tests {
         assert_eq!(
             other["metadata"]["annotations"][LAST_APPLIED_ANNOTATION],
             json!("{}\n")
+        );
+    }
+
+    #[test]
+    fn kubectl_upgrades_from_client_side_apply_without_conflicts() {
+        let mut csa = deployment(2, "app:1");
+        let annotation = format!("{}\n", deployment(2, "app:1"));
+        csa["metadata"]["annotations"] = json!({LAST_APPLIED_ANNOTATION: annotation});
+        let mut live = csa.clone();
+        record_update(None, &mut live, "kubectl-client-side-apply", T0);
+
+        let mut ssa = deployment(2, "app:2");
+        ssa["metadata"]["annotations"] = json!({});
+        let upgraded = server_side_apply(Some(&live), &ssa, "kubectl", false, &DEPLOYMENT, T1)
+            .expect("fields matching the annotation are taken over");
+        assert_eq!(
+            upgraded["spec"]["template"]["spec"]["containers"][0]["image"],
+            json!("app:2")
+        );
+        // Another manager gets the conflict.
+        let err = server_side_apply(Some(&live), &ssa, "helm", false, &DEPLOYMENT, T1)
+            .expect_err("conflict");
+        assert!(
+            err.to_string().contains("kubectl-client-side-apply"),
+            "{err}"
+        );
+        // A field changed since the annotation was written still conflicts.
+        let mut drifted = live.clone();
+        drifted["spec"]["replicas"] = json!(7);
+        let mut scaled = drifted.clone();
+        record_update(Some(&live), &mut scaled, "kubectl-client-side-apply", T1);
+        let err = server_side_apply(Some(&scaled), &ssa, "kubectl", false, &DEPLOYMENT, T1)
+            .expect_err("replicas drifted");
+        assert_eq!(
+            err.to_string(),
+            "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas"
         );
     }
 }
