@@ -5,4 +5,5 @@ pub mod cli;
 pub mod engine;
 pub mod funcs;
 pub mod gotmpl;
+pub mod patch;
 pub mod render;

@@ -6,6 +6,7 @@
 mod charts;
 mod files;
 mod gotmpl_conformance;
+mod patch;
 mod schema;
 mod show;
 mod strvals;
