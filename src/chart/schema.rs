@@ -12,6 +12,14 @@
 //! `$ref` or `$schema`, this module fails with a message saying so. `urn:`
 //! references are permissive, as in Helm. Knows nothing of coalescing: callers
 //! pass the coalesced values.
+//!
+//! Known differences from Helm: Go visits an object's properties in random
+//! order, so Helm lists errors of sibling properties (and extra properties)
+//! in a different order from run to run, where wheelhouse sorts them;
+//! `multipleOf` with fractions is checked in float64 (Go uses exact
+//! rationals); regex syntax errors and formats other than ipv4, date, time,
+//! date-time and uri are worded by boon; schemas deeper than
+//! `MAX_SCHEMA_DEPTH` or with numbers beyond float64 are refused.
 
 use std::error::Error;
 
