@@ -16,8 +16,8 @@
 //! Known differences from Helm: Go visits an object's properties in random
 //! order, so Helm lists errors of sibling properties (and extra properties)
 //! in a different order from run to run, where wheelhouse sorts them;
-//! `multipleOf` with fractions is checked in float64 (Go uses exact
-//! rationals); regex syntax errors and formats other than ipv4, date, time,
+//! `multipleOf` with fractions is exact only where its failure is listed
+//! beside others (not under `anyOf`, `oneOf`, `not` or `if`); regex syntax errors and formats other than ipv4, date, time,
 //! date-time and uri are worded by boon; schemas deeper than
 //! `MAX_SCHEMA_DEPTH` or with numbers beyond float64 are refused.
 
@@ -34,7 +34,7 @@ mod formats;
 mod tree;
 mod wording;
 
-use tree::{restore_applicators, stop_at_format};
+use tree::{drop_exact_multiples, restore_applicators, stop_at_format};
 use wording::{Wording, compile_message, quote};
 
 /// The address Helm compiles every chart's schema under; messages name it.
@@ -129,6 +129,9 @@ fn compile_and_validate(values: &Entries, document: serde_json::Value) -> Result
     };
     restore_applicators(&mut error);
     stop_at_format(&mut error);
+    if drop_exact_multiples(&mut error) {
+        return Ok(());
+    }
     let text = Wording { schema: &document }.tree(&error);
     // Helm drops the root line, which only names the schema file.
     let header = format!(

@@ -144,3 +144,83 @@ pub(super) fn stop_at_format(error: &mut ValidationError<'_, '_>) {
         }
     }
 }
+
+/// Go checks `multipleOf` on exact rationals read from the decimal text of
+/// both numbers (0.3 is a multiple of 0.1); boon divides float64s and finds a
+/// remainder. Removes the failures Go would not report, where nothing above
+/// them depends on them (only errors collected side by side: the schema, a
+/// group, a `$ref`, an `allOf`). Returns whether `error` itself goes.
+pub(super) fn drop_exact_multiples(error: &mut ValidationError<'_, '_>) -> bool {
+    match &error.kind {
+        ErrorKind::MultipleOf { got, want } => is_exact_multiple(got, want) == Some(true),
+        ErrorKind::Schema { .. }
+        | ErrorKind::Group
+        | ErrorKind::Reference { .. }
+        | ErrorKind::AllOf => {
+            error
+                .causes
+                .retain_mut(|cause| !drop_exact_multiples(cause));
+            if error.causes.is_empty() {
+                return true;
+            }
+            if matches!(error.kind, ErrorKind::Group) && error.causes.len() == 1 {
+                if let Some(only) = error.causes.pop() {
+                    *error = only;
+                }
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
+/// `got / want` is a whole number, worked out on the numbers' shortest decimal
+/// forms; `None` when they don't fit the arithmetic.
+fn is_exact_multiple(got: &serde_json::Number, want: &serde_json::Number) -> Option<bool> {
+    let (got_digits, got_exp) = decimal(got)?;
+    let (want_digits, want_exp) = decimal(want)?;
+    let exp = got_exp.min(want_exp);
+    let scale = |digits: i128, e: i32| -> Option<i128> {
+        10i128
+            .checked_pow(u32::try_from(e - exp).ok()?)?
+            .checked_mul(digits)
+    };
+    let (g, w) = (scale(got_digits, got_exp)?, scale(want_digits, want_exp)?);
+    if w == 0 {
+        return None;
+    }
+    Some(g % w == 0)
+}
+
+/// A number as `digits × 10^exp`, from its shortest float64 form.
+fn decimal(n: &serde_json::Number) -> Option<(i128, i32)> {
+    if let Some(i) = n.as_i64() {
+        return Some((i128::from(i), 0));
+    }
+    let text = crate::gotmpl::fmt::format_float(n.as_f64()?, 'e', -1);
+    let (mantissa, exponent) = text.split_once('e')?;
+    let exponent: i32 = exponent.parse().ok()?;
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: i128 = format!("{int_part}{frac_part}").parse().ok()?;
+    let frac_len = i32::try_from(frac_part.len()).ok()?;
+    Some((digits, exponent - frac_len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(f: f64) -> serde_json::Number {
+        serde_json::Number::from_f64(f).unwrap()
+    }
+
+    #[test]
+    fn exact_multiples_on_decimal_forms() {
+        assert_eq!(is_exact_multiple(&num(0.3), &num(0.1)), Some(true));
+        assert_eq!(is_exact_multiple(&num(0.35), &num(0.1)), Some(false));
+        assert_eq!(is_exact_multiple(&num(-7.5), &num(2.5)), Some(true));
+        assert_eq!(is_exact_multiple(&6.into(), &num(1.5)), Some(true));
+        assert_eq!(is_exact_multiple(&7.into(), &2.into()), Some(false));
+        assert_eq!(is_exact_multiple(&num(1e300), &num(1e-300)), None);
+    }
+}
