@@ -35,7 +35,7 @@ mod tree;
 mod wording;
 
 use tree::{drop_exact_multiples, restore_applicators, stop_at_format};
-use wording::{Wording, compile_message, quote};
+use wording::{Wording, compile_message, percent_decode, quote};
 
 /// The address Helm compiles every chart's schema under; messages name it.
 pub const SCHEMA_URL: &str = "file:///values.schema.json";
@@ -215,7 +215,11 @@ impl UrlLoader for HelmLoader {
         let scheme = url.split(':').next().unwrap_or_default();
         match scheme {
             "file" => {
-                let path = url.trim_start_matches("file://");
+                // Go opens the URL's decoded path, without query or fragment.
+                let raw = url.trim_start_matches("file://");
+                let raw = raw.split(['?', '#']).next().unwrap_or_default();
+                let decoded = percent_decode(raw).unwrap_or_else(|| raw.to_string());
+                let path = decoded.as_str();
                 let data = std::fs::read(path).map_err(|e| match e.kind() {
                     std::io::ErrorKind::NotFound => {
                         format!("open {path}: no such file or directory")
@@ -411,11 +415,14 @@ mod tests {
     #[test]
     fn local_file_refs_are_read_as_helm_reads_them() {
         let dir = tempfile::tempdir().unwrap();
-        let defs = dir.path().join("defs.json");
+        // Spaces in the URL are percent-encoded; Go opens the decoded path.
+        let defs_dir = dir.path().join("my defs");
+        std::fs::create_dir(&defs_dir).unwrap();
+        let defs = defs_dir.join("defs.json");
         std::fs::write(&defs, br#"{"definitions": {"port": {"type": "integer"}}}"#).unwrap();
+        let url_path = defs.display().to_string().replace(' ', "%20");
         let schema = format!(
-            r#"{{"properties": {{"port": {{"$ref": "file://{}#/definitions/port"}}}}}}"#,
-            defs.display()
+            r#"{{"properties": {{"port": {{"$ref": "file://{url_path}#/definitions/port"}}}}}}"#
         );
         let err =
             validate_single(&entries(json!({"port": "http"})), schema.as_bytes()).unwrap_err();
@@ -424,10 +431,7 @@ mod tests {
         let err = validate_single(&Entries::new(), schema.as_bytes()).unwrap_err();
         assert_eq!(
             err,
-            format!(
-                "failing loading \"file://{}\": unexpected EOF",
-                defs.display()
-            )
+            format!("failing loading \"file://{url_path}\": unexpected EOF")
         );
     }
 

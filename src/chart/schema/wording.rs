@@ -319,7 +319,7 @@ fn superscript(digit: char) -> char {
 }
 
 /// Decodes `%XX` escapes in a URL fragment.
-fn percent_decode(s: &str) -> Option<String> {
+pub(super) fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
