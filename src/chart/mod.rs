@@ -9,6 +9,7 @@
 
 pub mod capabilities;
 pub mod coalesce;
+pub mod ignore;
 pub mod loader;
 pub mod metadata;
 pub mod name;
