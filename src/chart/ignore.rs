@@ -55,7 +55,9 @@ pub enum IgnoreError {
     DoubleStar { line: usize, rule: String },
     #[error("line {line}: syntax error in pattern {rule:?}")]
     BadPattern { line: usize, rule: String },
-    #[error("line {line}: bufio.Scanner: token too long (lines must be shorter than {MAX_LINE_LENGTH} bytes)")]
+    #[error(
+        "line {line}: bufio.Scanner: token too long (lines must be shorter than {MAX_LINE_LENGTH} bytes)"
+    )]
     LineTooLong { line: usize },
 }
 
@@ -189,7 +191,10 @@ fn scan_lines(text: &[u8]) -> impl Iterator<Item = Result<&[u8], ()>> {
     std::iter::from_fn(move || {
         let current = rest?;
         let (line, next) = match memchr::memchr(b'\n', current) {
-            Some(i) => (&current[..i], Some(&current[i + 1..]).filter(|t| !t.is_empty())),
+            Some(i) => (
+                &current[..i],
+                Some(&current[i + 1..]).filter(|t| !t.is_empty()),
+            ),
             None => (current, None),
         };
         if line.len() >= MAX_LINE_LENGTH {
@@ -485,16 +490,20 @@ mod tests {
 
     #[test]
     fn rule_forms() {
-        let r = rules(
-            "# comment\n\n  *.txt  \nmydir/\n/rooted.yaml\ndocs/*.md\na[b-d].cfg\n",
-        );
+        let r = rules("# comment\n\n  *.txt  \nmydir/\n/rooted.yaml\ndocs/*.md\na[b-d].cfg\n");
         assert!(r.ignore("notes.txt", false));
-        assert!(r.ignore("deep/in/notes.txt", false), "basename rules match anywhere");
+        assert!(
+            r.ignore("deep/in/notes.txt", false),
+            "basename rules match anywhere"
+        );
         assert!(r.ignore("mydir", true));
         assert!(r.ignore("sub/mydir", true));
         assert!(!r.ignore("mydir", false), "a trailing / wants a directory");
         assert!(r.ignore("rooted.yaml", false));
-        assert!(!r.ignore("sub/rooted.yaml", false), "a leading / anchors at the root");
+        assert!(
+            !r.ignore("sub/rooted.yaml", false),
+            "a leading / anchors at the root"
+        );
         assert!(r.ignore("docs/a.md", false));
         assert!(!r.ignore("docs/sub/a.md", false), "* does not cross /");
         assert!(!r.ignore("x/docs/a.md", false));
@@ -514,14 +523,20 @@ mod tests {
         assert!(r.ignore("values.yaml", false));
 
         let r = rules("!keep.txt\n*.txt\n");
-        assert!(r.ignore("keep.txt", false), "matched, so the next rule decides");
+        assert!(
+            r.ignore("keep.txt", false),
+            "matched, so the next rule decides"
+        );
 
         let r = rules("*.txt\n!keep.txt\n");
         assert!(r.ignore("keep.txt", false), "the first decisive rule wins");
         assert!(r.ignore("values.yaml", false));
 
         let r = rules("!templates/\n");
-        assert!(r.ignore("values.yaml", false), "a negated directory rule ignores files");
+        assert!(
+            r.ignore("values.yaml", false),
+            "a negated directory rule ignores files"
+        );
         assert!(!r.ignore("templates", true));
         assert!(r.ignore("charts", true));
     }

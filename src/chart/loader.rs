@@ -9,14 +9,10 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::Chart;
+use super::dir::{DirError, read_dir_files, strip_bom};
 use super::metadata::{Metadata, MetadataError};
 use super::yaml::{self, YamlError};
-use super::{Chart, ChartFile};
-
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// The largest file Helm loads from a chart (5 MiB).
-pub const MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
 
 /// A chart directory could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -38,10 +34,8 @@ pub enum LoadError {
         #[source]
         source: io::Error,
     },
-    #[error("cannot load irregular file {} as it has file mode type bits set", .0.display())]
-    Irregular(PathBuf),
-    #[error("chart file {0:?} is larger than the maximum file size {MAX_FILE_SIZE}")]
-    TooLarge(String),
+    #[error(transparent)]
+    Dir(#[from] DirError),
     #[error(transparent)]
     Metadata(#[from] MetadataError),
     #[error("cannot load values.yaml")]
@@ -85,8 +79,7 @@ pub fn load_dir(dir: &Path) -> Result<Chart, LoadError> {
         _ => return Err(LoadError::UnsupportedVersion),
     }
 
-    let mut files = Vec::new();
-    walk(&top, "", &mut files)?;
+    let files = read_dir_files(&top)?;
 
     let mut chart = Chart {
         metadata: Metadata::default(),
@@ -134,57 +127,6 @@ pub fn load_dir(dir: &Path) -> Result<Chart, LoadError> {
     }
     chart.metadata = metadata;
     Ok(chart)
-}
-
-fn strip_bom(data: &[u8]) -> &[u8] {
-    data.strip_prefix(UTF8_BOM).unwrap_or(data)
-}
-
-/// Collects every regular file under `dir` (named relative to the chart, with
-/// `/`), in lexical order, following symlinks as Helm's walker does. Helm's one
-/// default ignore rule applies: hidden entries directly under `templates/`.
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<ChartFile>) -> Result<(), LoadError> {
-    let read_err = |source| LoadError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(read_err)?
-        .map(|e| e.map(|e| e.file_name()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(read_err)?;
-    entries.sort();
-    for name in entries {
-        let name = name.to_string_lossy().into_owned();
-        let rel = format!("{prefix}{name}");
-        let path = dir.join(&name);
-        if prefix == "templates/" && name.starts_with('.') && name.len() > 1 {
-            continue;
-        }
-        let meta = std::fs::metadata(&path).map_err(|source| LoadError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        if meta.is_dir() {
-            walk(&path, &format!("{rel}/"), out)?;
-            continue;
-        }
-        if !meta.is_file() {
-            return Err(LoadError::Irregular(path));
-        }
-        if meta.len() > MAX_FILE_SIZE {
-            return Err(LoadError::TooLarge(name));
-        }
-        let data = std::fs::read(&path).map_err(|source| LoadError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        out.push(ChartFile {
-            name: rel,
-            data: strip_bom(&data).to_vec(),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@
 //! `.Capabilities`). Knows nothing of template execution: `render` takes it from
 //! here.
 
+pub mod archive;
 pub mod capabilities;
 pub mod coalesce;
+pub mod dir;
 pub mod ignore;
 pub mod loader;
 pub mod metadata;
