@@ -3,5 +3,6 @@
 // A failed unwrap in a test is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive;
 mod gotmpl_conformance;
 mod template;
