@@ -4,5 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod archive;
+mod chart_dir;
 mod gotmpl_conformance;
 mod template;
