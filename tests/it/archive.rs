@@ -47,7 +47,10 @@ fn helm_pairs(list: &serde_json::Value) -> Vec<(String, String)> {
 
 #[test]
 fn archives_read_as_helm_reads_them() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/archive/cases.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/archive/cases.json"
+    );
     let cases: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let cases = cases.as_array().unwrap();
@@ -67,7 +70,11 @@ fn archives_read_as_helm_reads_them() {
             .iter()
             .filter(|f| !NOT_IN_FILES.contains(&f.name.as_str()))
             .partition(|f| f.name.starts_with("templates/"));
-        assert_eq!(pairs(&templates), helm_pairs(&helm["templates"]), "case {name}");
+        assert_eq!(
+            pairs(&templates),
+            helm_pairs(&helm["templates"]),
+            "case {name}"
+        );
         assert_eq!(pairs(&others), helm_pairs(&helm["files"]), "case {name}");
     }
 }
