@@ -35,6 +35,16 @@ pub const MAX_DECOMPRESSED_FILE_SIZE: u64 = 5 * 1024 * 1024;
 /// `archive/tar` limits them.
 pub const MAX_EXTENSION_SIZE: u64 = 1024 * 1024;
 
+/// The most files read from one chart, archive or directory. Helm has no such
+/// limit; without one, an archive of empty entries (which compress to almost
+/// nothing) could make the list of files outgrow memory. Real charts hold a
+/// few hundred files.
+pub const MAX_FILES: usize = 50_000;
+
+/// The most bytes of file names read from one chart archive, for the same
+/// reason (a GNU long name may be up to a mebibyte).
+pub const MAX_NAMES_SIZE: usize = 8 * 1024 * 1024;
+
 /// How many leading bytes `ensure_archive` looks at, as Go's content sniffer.
 const SNIFF_LEN: usize = 512;
 
@@ -88,6 +98,12 @@ pub enum ArchiveError {
     FileTooLarge(String),
     #[error("no files in chart archive")]
     NoFiles,
+    #[error("chart archive holds more than {MAX_FILES} files; a chart this large is not supported")]
+    TooManyFiles,
+    #[error(
+        "chart archive file names add up to more than {MAX_NAMES_SIZE} bytes; a chart this large is not supported"
+    )]
+    NamesTooLarge,
     #[error("chart archive entry {} is not named in UTF-8; repackage the chart with UTF-8 file names", go_quote(.0))]
     NonUtf8Name(String),
     #[error("chart archive entry {} is a sparse file, which is not supported; repackage the chart with `helm package`", go_quote(.0))]
@@ -231,6 +247,7 @@ pub fn read_archive_files(r: impl Read) -> Result<Vec<ChartFile>, ArchiveError> 
 
     let mut files = Vec::new();
     let mut remaining = MAX_DECOMPRESSED_CHART_SIZE;
+    let mut names_size = 0;
     let mut pending = Extensions::default();
     for entry in entries {
         let mut entry = entry.map_err(read_error)?;
@@ -286,6 +303,13 @@ pub fn read_archive_files(r: impl Read) -> Result<Vec<ChartFile>, ArchiveError> 
             return Err(ArchiveError::Sparse(raw_name));
         }
         let name = chart_relative_name(&raw_name)?;
+        if files.len() == MAX_FILES {
+            return Err(ArchiveError::TooManyFiles);
+        }
+        names_size += name.len();
+        if names_size > MAX_NAMES_SIZE {
+            return Err(ArchiveError::NamesTooLarge);
+        }
 
         // Go gives link and device entries no data, whatever size they state.
         let header_only = matches!(
@@ -803,6 +827,54 @@ mod tests {
             file("demo/x", b""),
         ];
         assert_eq!(error(&entries), "archive/tar: header field too long");
+    }
+
+    #[test]
+    fn file_count_limit() {
+        let names: Vec<String> = (0..=MAX_FILES).map(|i| format!("demo/{i}")).collect();
+        let entries: Vec<Raw> = names.iter().map(|n| file(n, b"")).collect();
+        assert_eq!(read(&entries[..MAX_FILES]).unwrap().len(), MAX_FILES);
+        assert_eq!(
+            error(&entries),
+            "chart archive holds more than 50000 files; a chart this large is not supported"
+        );
+    }
+
+    #[test]
+    fn names_size_limit() {
+        // Long names through GNU records: each name is 1000 bytes once the
+        // top directory is dropped.
+        let name = |i: usize| format!("demo/{i:0>1000}").into_bytes();
+        let count = MAX_NAMES_SIZE / 1000;
+        let tail = MAX_NAMES_SIZE % 1000;
+        let mut long = Vec::new();
+        for i in 0..count {
+            long.push(name(i));
+        }
+        long.push(format!("demo/{:0>tail$}", "", tail = tail).into_bytes());
+        let build = |names: &[Vec<u8>]| -> Vec<u8> {
+            let mut tar = Vec::new();
+            for n in names {
+                let raw = tar_bytes(&[
+                    Raw {
+                        kind: b'L',
+                        ..file("././@LongLink", n)
+                    },
+                    file("demo/short", b""),
+                ]);
+                tar.extend_from_slice(&raw[..raw.len() - 1024]);
+            }
+            tar.extend_from_slice(&[0; 1024]);
+            tar
+        };
+        let files = read_archive_files(gzip(&build(&long)).as_slice()).unwrap();
+        assert_eq!(
+            files.iter().map(|f| f.name.len()).sum::<usize>(),
+            MAX_NAMES_SIZE
+        );
+        long.push(b"demo/x".to_vec());
+        let err = read_archive_files(gzip(&build(&long)).as_slice()).unwrap_err();
+        assert!(matches!(err, ArchiveError::NamesTooLarge), "{err}");
     }
 
     #[test]

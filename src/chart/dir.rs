@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use super::ChartFile;
-use super::archive::{MAX_DECOMPRESSED_CHART_SIZE, MAX_DECOMPRESSED_FILE_SIZE};
+use super::archive::{MAX_DECOMPRESSED_CHART_SIZE, MAX_DECOMPRESSED_FILE_SIZE, MAX_FILES};
 use super::ignore::{HELMIGNORE, IgnoreError, Rules};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -69,6 +69,11 @@ pub enum DirError {
         .0.display()
     )]
     ChartTooLarge(PathBuf),
+    #[error(
+        "chart directory {} holds more than {MAX_FILES} files (symbolic links included); list what is not part of the chart in {HELMIGNORE}",
+        .0.display()
+    )]
+    TooManyFiles(PathBuf),
     #[error("file name {} is not valid UTF-8; rename it or list it in {HELMIGNORE}", .0.display())]
     NonUtf8Name(PathBuf),
 }
@@ -253,6 +258,9 @@ impl Walk<'_> {
         if !meta.is_file() {
             return Err(DirError::Irregular(path.to_path_buf()));
         }
+        if self.files.len() == MAX_FILES {
+            return Err(DirError::TooManyFiles(self.top.clone()));
+        }
         // Helm names the file by the base name of what it stat'ed: the link's
         // target for a link.
         let shown_name = || {
@@ -421,6 +429,27 @@ mod tests {
         std::fs::write(dir.path().join("one-more"), b"x").unwrap();
         let err = read_dir_files(dir.path()).unwrap_err();
         assert!(matches!(err, DirError::ChartTooLarge(_)), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_count_limit() {
+        // Links multiply files without using disk: 50 files seen through
+        // 1000 links to their directory.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        let per_dir = MAX_FILES / 1000;
+        for i in 0..per_dir {
+            std::fs::write(dir.path().join(format!("real/{i}")), b"").unwrap();
+        }
+        for i in 0..999 {
+            std::os::unix::fs::symlink("real", dir.path().join(format!("l{i:03}"))).unwrap();
+        }
+        let (files, _) = read_quietly(dir.path());
+        assert_eq!(files.unwrap().len(), MAX_FILES, "exactly at the limit");
+        std::fs::write(dir.path().join("one-more"), b"").unwrap();
+        let (files, _) = read_quietly(dir.path());
+        assert!(matches!(files, Err(DirError::TooManyFiles(_))));
     }
 
     #[cfg(unix)]
