@@ -73,8 +73,9 @@ pub enum ArchiveError {
     /// be a valid chart file".
     #[error("gzip: invalid header")]
     NotGzip,
+    /// Shown as is (not chained), like Go's decoders' errors.
     #[error("{0}")]
-    Read(#[source] io::Error),
+    Read(io::Error),
     #[error("archive/tar: invalid tar header")]
     InvalidHeader,
     #[error("archive/tar: header field too long")]

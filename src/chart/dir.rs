@@ -28,12 +28,10 @@ pub const MAX_DIR_CHART_SIZE: u64 = MAX_DECOMPRESSED_CHART_SIZE;
 /// A chart directory could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DirError {
-    #[error("cannot parse {}: {source}", .path.display())]
-    Ignore {
-        path: PathBuf,
-        #[source]
-        source: IgnoreError,
-    },
+    /// The rule's problem is part of the message (not a chained source) so
+    /// it shows however the error is printed.
+    #[error("cannot parse {}: {problem}", .path.display())]
+    Ignore { path: PathBuf, problem: IgnoreError },
     /// Helm's words for a file it could not read.
     #[error("error reading {name}")]
     Read {
@@ -134,9 +132,9 @@ pub fn read_dir_files_reporting(
             name: HELMIGNORE.to_string(),
             source,
         })?;
-        Rules::parse(&text).map_err(|source| DirError::Ignore {
+        Rules::parse(&text).map_err(|problem| DirError::Ignore {
             path: ignore_file,
-            source,
+            problem,
         })?
     } else {
         Rules::empty()
