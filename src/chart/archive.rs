@@ -154,6 +154,9 @@ pub fn ensure_archive(name: &str, file: &mut File) -> Result<(), ArchiveError> {
             name: name.to_string(),
         });
     }
+    // Helm sniffs its whole 512-byte buffer, zeros after a short file
+    // included, so a short text file reads as binary.
+    head.resize(SNIFF_LEN, 0);
     Err(ArchiveError::NotArchive {
         name: name.to_string(),
         content_type: sniff_content_type(&head).to_string(),
@@ -914,11 +917,19 @@ mod tests {
             ensure_archive(&name, &mut f).unwrap_err().to_string(),
             format!("file '{name}' seems to be a YAML file, but expected a gzipped archive")
         );
-        let (name, mut f) = write("notes", b"hello\n");
+        let (name, mut f) = write("notes", "hello\n".repeat(100).as_bytes());
         assert_eq!(
             ensure_archive(&name, &mut f).unwrap_err().to_string(),
             format!(
                 "file '{name}' does not appear to be a gzipped archive; got 'text/plain; charset=utf-8'"
+            )
+        );
+        // As Helm: a short file is sniffed with zero padding, so it is binary.
+        let (name, mut f) = write("notgz.tgz", b"hello");
+        assert_eq!(
+            ensure_archive(&name, &mut f).unwrap_err().to_string(),
+            format!(
+                "file '{name}' does not appear to be a gzipped archive; got 'application/octet-stream'"
             )
         );
         let (name, mut f) = write("blob", b"\x00\x01\x02");
