@@ -128,10 +128,20 @@ pub fn read_dir_files_reporting(
 
     let ignore_file = top.join(HELMIGNORE);
     let mut rules = if std::fs::metadata(&ignore_file).is_ok() {
-        let text = std::fs::read(&ignore_file).map_err(|source| DirError::Read {
-            name: HELMIGNORE.to_string(),
-            source,
-        })?;
+        // Bounded like any chart file (it is one, unless it ignores itself).
+        let mut text = Vec::new();
+        std::fs::File::open(&ignore_file)
+            .and_then(|f| {
+                f.take(MAX_DECOMPRESSED_FILE_SIZE + 1)
+                    .read_to_end(&mut text)
+            })
+            .map_err(|source| DirError::Read {
+                name: HELMIGNORE.to_string(),
+                source,
+            })?;
+        if text.len() as u64 > MAX_DECOMPRESSED_FILE_SIZE {
+            return Err(DirError::FileTooLarge(HELMIGNORE.to_string()));
+        }
         Rules::parse(&text).map_err(|problem| DirError::Ignore {
             path: ignore_file,
             problem,
@@ -406,6 +416,12 @@ mod tests {
         assert_eq!(read_dir_files(dir.path()).unwrap()[0].data.len(), at.len());
 
         let past = vec![b'a'; MAX_DECOMPRESSED_FILE_SIZE as usize + 1];
+        let dir = chart_dir(&[(".helmignore", &past)]);
+        let err = read_dir_files(dir.path()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "chart file \".helmignore\" is larger than the maximum file size 5242880"
+        );
         let dir = chart_dir(&[("sub/big.txt", &past)]);
         let err = read_dir_files(dir.path()).unwrap_err().to_string();
         assert_eq!(
