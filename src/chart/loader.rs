@@ -1,23 +1,18 @@
-//! Loading a chart from a directory, as Helm's directory loader does.
-//!
-//! Owns walking the chart directory (symlinks followed, names in Helm's
-//! `templates/x.yaml` form, UTF-8 byte-order marks dropped), sorting files into
-//! `Chart.yaml`, `values.yaml`, templates and other files, and Helm's errors for
-//! each step. Archives, `.helmignore` and subcharts come later; a chart that needs
-//! subcharts is refused with an error saying so.
+//! Loading a chart, as Helm's loader does: from a directory (read by
+//! [`super::dir`], `.helmignore` honoured) or a `.tgz` (read by
+//! [`super::archive`]), the files then sorted into `Chart.yaml`, values, schema,
+//! templates, other files and subcharts under `charts/` (directories or
+//! archives, nested to any depth), with Helm's errors for each step.
 
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::archive::{self, ArchiveError};
+use super::dir::{DirError, read_dir_files, strip_bom};
 use super::metadata::{Metadata, MetadataError};
 use super::yaml::{self, YamlError};
 use super::{Chart, ChartFile};
-
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// The largest file Helm loads from a chart (5 MiB).
-pub const MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
 
 /// A chart could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +20,23 @@ pub enum LoadError {
     /// Helm's words when a chart path does not exist.
     #[error("path {0:?} not found")]
     NotFound(String),
-    #[error("{0}: chart archives are not supported yet; pass an unpacked chart directory")]
-    Archive(String),
+    /// A chart archive Helm can't read; the detail says why.
+    #[error("unable to load chart archive {path}")]
+    Archive {
+        path: String,
+        #[source]
+        source: ArchiveError,
+    },
+    /// Not gzip data: Helm's words.
+    #[error("file '{0}' does not appear to be a valid chart file (details: gzip: invalid header)")]
+    NotChartFile(String),
+    #[error(transparent)]
+    NotArchive(ArchiveError),
+    /// An archive subchart's files could not be read.
+    #[error(transparent)]
+    SubchartArchive(ArchiveError),
+    #[error("unable to detect chart version, no Chart.yaml found")]
+    NoChartVersion,
     #[error("unable to detect chart at {}", .path.display())]
     NoChartYaml {
         path: PathBuf,
@@ -39,10 +49,8 @@ pub enum LoadError {
         #[source]
         source: io::Error,
     },
-    #[error("cannot load irregular file {} as it has file mode type bits set", .0.display())]
-    Irregular(PathBuf),
-    #[error("chart file {0:?} is larger than the maximum file size {MAX_FILE_SIZE}")]
-    TooLarge(String),
+    #[error(transparent)]
+    Dir(#[from] DirError),
     #[error(transparent)]
     Metadata(#[from] MetadataError),
     #[error("Chart.yaml file is missing")]
@@ -76,7 +84,40 @@ pub enum LoadError {
 
 /// Loads a chart from a directory or a chart archive, as Helm's `loader.Load`.
 pub fn load(path: &Path) -> Result<Chart, LoadError> {
-    load_dir(path)
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|_| LoadError::NotFound(shown.clone()))?;
+    if meta.is_dir() {
+        load_dir(path)
+    } else {
+        load_archive_file(path)
+    }
+}
+
+/// Loads a chart archive (`.tgz`), as Helm's `LoadFile`: a file that is not a
+/// gzipped archive is refused before decoding, and the archive's `Chart.yaml`
+/// picks the chart format.
+pub fn load_archive_file(path: &Path) -> Result<Chart, LoadError> {
+    let shown = path.display().to_string();
+    let read_error = |source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
+    archive::ensure_archive(&shown, &mut file).map_err(LoadError::NotArchive)?;
+    let files =
+        archive::read_archive_files(std::io::BufReader::new(file)).map_err(|e| match e {
+            ArchiveError::NotGzip => LoadError::NotChartFile(shown.clone()),
+            source => LoadError::Archive {
+                path: shown.clone(),
+                source,
+            },
+        })?;
+    let Some(chart_yaml) = files.iter().find(|f| f.name == "Chart.yaml") else {
+        return Err(LoadError::NoChartVersion);
+    };
+    let metadata = Metadata::parse(&String::from_utf8_lossy(&chart_yaml.data))?;
+    check_api_version(&metadata)?;
+    from_files(files)
 }
 
 /// Loads the chart in directory `dir`.
@@ -84,7 +125,7 @@ pub fn load_dir(dir: &Path) -> Result<Chart, LoadError> {
     let shown = dir.display().to_string();
     let meta = std::fs::metadata(dir).map_err(|_| LoadError::NotFound(shown.clone()))?;
     if !meta.is_dir() {
-        return Err(LoadError::Archive(shown));
+        return load_archive_file(dir);
     }
     let top = std::path::absolute(dir).map_err(|source| LoadError::Read {
         path: dir.to_path_buf(),
@@ -100,8 +141,7 @@ pub fn load_dir(dir: &Path) -> Result<Chart, LoadError> {
     let metadata = Metadata::parse(&String::from_utf8_lossy(strip_bom(&text)))?;
     check_api_version(&metadata)?;
 
-    let mut files = Vec::new();
-    walk(&top, "", &mut files)?;
+    let files = read_dir_files(&top)?;
     from_files(files)
 }
 
@@ -199,10 +239,11 @@ fn load_subchart(parent: &Chart, name: &str, files: Vec<ChartFile>) -> Result<Ch
     if name.ends_with(".tgz") {
         let first = files.into_iter().next();
         return match first {
-            Some(f) if f.name == name => Err(LoadError::Archive(format!(
-                "{}/charts/{name}",
-                parent.name()
-            ))),
+            Some(f) if f.name == name => {
+                let files = archive::read_archive_files(f.data.as_slice())
+                    .map_err(LoadError::SubchartArchive)?;
+                from_files(files)
+            }
             other => Err(LoadError::SubchartTar {
                 parent: parent.name().to_string(),
                 expected: name.to_string(),
@@ -229,57 +270,6 @@ fn check_lock(file: &ChartFile, name: &'static str) -> Result<(), LoadError> {
     yaml::parse(&String::from_utf8_lossy(&file.data))
         .map(drop)
         .map_err(|source| LoadError::Lock { file: name, source })
-}
-
-fn strip_bom(data: &[u8]) -> &[u8] {
-    data.strip_prefix(UTF8_BOM).unwrap_or(data)
-}
-
-/// Collects every regular file under `dir` (named relative to the chart, with
-/// `/`), in lexical order, following symlinks as Helm's walker does. Helm's one
-/// default ignore rule applies: hidden entries directly under `templates/`.
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<ChartFile>) -> Result<(), LoadError> {
-    let read_err = |source| LoadError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(read_err)?
-        .map(|e| e.map(|e| e.file_name()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(read_err)?;
-    entries.sort();
-    for name in entries {
-        let name = name.to_string_lossy().into_owned();
-        let rel = format!("{prefix}{name}");
-        let path = dir.join(&name);
-        if prefix == "templates/" && name.starts_with('.') && name.len() > 1 {
-            continue;
-        }
-        let meta = std::fs::metadata(&path).map_err(|source| LoadError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        if meta.is_dir() {
-            walk(&path, &format!("{rel}/"), out)?;
-            continue;
-        }
-        if !meta.is_file() {
-            return Err(LoadError::Irregular(path));
-        }
-        if meta.len() > MAX_FILE_SIZE {
-            return Err(LoadError::TooLarge(name));
-        }
-        let data = std::fs::read(&path).map_err(|source| LoadError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        out.push(ChartFile {
-            name: rel,
-            data: strip_bom(&data).to_vec(),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]

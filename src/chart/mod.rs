@@ -7,9 +7,12 @@
 //! `.Capabilities`). Knows nothing of template execution: `render` takes it from
 //! here.
 
+pub mod archive;
 pub mod capabilities;
 pub mod coalesce;
 pub mod dependencies;
+pub mod dir;
+pub mod ignore;
 pub mod loader;
 pub mod metadata;
 pub mod name;
