@@ -211,13 +211,12 @@ fn url_scheme(raw: &str) -> Result<String, ValuesError> {
         Some(r) if !r.contains('?') => r,
         _ => rest.split_once('?').map_or(rest, |(path, _query)| path),
     };
-    if !rest.starts_with('/') {
-        if scheme.is_empty() && rest.split('/').next().is_some_and(|s| s.contains(':')) {
-            return Err(bad(
-                before_fragment,
-                "first path segment in URL cannot contain colon".into(),
-            ));
-        }
+    let first_segment = rest.split('/').next().unwrap_or_default();
+    if scheme.is_empty() && !rest.starts_with('/') && first_segment.contains(':') {
+        return Err(bad(
+            before_fragment,
+            "first path segment in URL cannot contain colon".into(),
+        ));
     }
     let opaque = !scheme.is_empty() && !rest.starts_with('/');
     if !opaque {
