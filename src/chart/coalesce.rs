@@ -309,6 +309,7 @@ mod tests {
                 ..Metadata::default()
             },
             values: load_values(values).unwrap(),
+            values_file: None,
             templates: Vec::new(),
             files: Vec::new(),
             schema: None,

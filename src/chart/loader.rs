@@ -165,6 +165,7 @@ pub fn from_files(files: Vec<ChartFile>) -> Result<Chart, LoadError> {
     let mut chart = Chart {
         metadata: metadata.clone().unwrap_or_default(),
         values: Default::default(),
+        values_file: None,
         templates: Vec::new(),
         files: Vec::new(),
         schema: None,
@@ -178,8 +179,9 @@ pub fn from_files(files: Vec<ChartFile>) -> Result<Chart, LoadError> {
             "Chart.yaml" => {}
             "Chart.lock" => check_lock(&file, "Chart.lock")?,
             "values.yaml" => {
-                let text = String::from_utf8_lossy(&file.data);
+                let text = String::from_utf8_lossy(&file.data).into_owned();
                 chart.values = yaml::load_values(&text).map_err(LoadError::Values)?;
+                chart.values_file = Some(file.data);
             }
             "values.schema.json" => chart.schema = Some(file.data),
             "requirements.yaml" => {

@@ -31,11 +31,13 @@ pub use render_values::{ReleaseOptions, to_render_values};
 use crate::gotmpl::Entries;
 
 /// A loaded chart.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Chart {
     pub metadata: Metadata,
     /// The chart's `values.yaml`, or empty when it has none.
     pub values: Entries,
+    /// `values.yaml` as written (what `helm show values` prints), if any.
+    pub values_file: Option<Vec<u8>>,
     /// Files under `templates/`, named `templates/...`, in lexical order.
     pub templates: Vec<ChartFile>,
     /// Every other file, for `.Files` (not offered to templates yet).

@@ -92,6 +92,7 @@ mod tests {
                 ..Metadata::default()
             },
             values: Entries::new(),
+            values_file: None,
             templates: Vec::new(),
             files: Vec::new(),
             schema: None,

@@ -292,6 +292,7 @@ mod tests {
                 ..Metadata::default()
             },
             values: Entries::new(),
+            values_file: None,
             templates: Vec::new(),
             files: Vec::new(),
             schema: schema.map(|s| s.as_bytes().to_vec()),

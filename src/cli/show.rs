@@ -13,7 +13,7 @@
 
 mod jsonpath;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -86,7 +86,7 @@ pub fn run(args: ShowArgs) -> anyhow::Result<()> {
         ShowCommand::Crds(a) => (ShowFormat::Crds, a.chart),
     };
     let loaded = chart::load(&chart)?;
-    let values = raw_values(&chart)?;
+    let values = loaded.values_file.clone();
     let text = match filter {
         Some(template) => filtered_values(&loaded, values.is_some(), &template)?,
         None => show(&loaded, values.as_deref(), format)?,
@@ -103,21 +103,6 @@ fn filtered_values(chart: &Chart, has_values: bool, template: &str) -> anyhow::R
         return Ok(String::new());
     }
     Ok(path.execute(&Value::Map(Map::new(chart.values.clone()))))
-}
-
-/// The chart's `values.yaml` as written (byte-order mark dropped, as Helm's
-/// loader drops it), or `None` when it has none.
-fn raw_values(chart_dir: &Path) -> anyhow::Result<Option<Vec<u8>>> {
-    let path = chart_dir.join("values.yaml");
-    match std::fs::read(&path) {
-        Ok(data) => Ok(Some(
-            data.strip_prefix(b"\xEF\xBB\xBF".as_slice())
-                .unwrap_or(&data)
-                .to_vec(),
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("error reading {}", path.display())),
-    }
 }
 
 /// Helm's `Show.Run` on a loaded chart whose `values.yaml` reads `values`.
@@ -278,6 +263,7 @@ mod tests {
         Chart {
             metadata,
             values: Entries::new(),
+            values_file: None,
             templates: Vec::new(),
             files,
             schema: None,
