@@ -13,6 +13,7 @@ use std::io;
 
 use crate::chart::strvals::{self, Mode, StrvalsError};
 use crate::chart::yaml::{YamlError, is_go_space, load_values, merge_maps};
+use crate::gotmpl::fmt::quote;
 use crate::gotmpl::{Entries, Value};
 
 /// The values flags of `install`, `upgrade` and `template`, as given.
@@ -58,6 +59,9 @@ pub enum ValuesError {
         /// What the reader reported; its text is already in the message.
         cause: io::Error,
     },
+    /// Go's `*url.Error`: Helm parses every path as a URL first.
+    #[error("parse {}: {reason}", quote(.url))]
+    BadUrl { url: String, reason: String },
     #[error(
         "{flag} {url}: values from a URL are not supported; download the file and pass its local path"
     )]
@@ -149,13 +153,11 @@ where
     if path.trim_matches(is_go_space) == "-" {
         return read(Source::Stdin).map_err(|e| read_error("/dev/stdin", e));
     }
-    if let Some(scheme) = url_scheme(path) {
-        if REMOTE_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) {
-            return Err(ValuesError::Remote {
-                flag,
-                url: path.to_string(),
-            });
-        }
+    if REMOTE_SCHEMES.contains(&url_scheme(path)?.as_str()) {
+        return Err(ValuesError::Remote {
+            flag,
+            url: path.to_string(),
+        });
     }
     read(Source::File(path)).map_err(|e| read_error(path, e))
 }
@@ -186,15 +188,86 @@ fn read_error(path: &str, cause: io::Error) -> ValuesError {
     }
 }
 
-/// The scheme of a URL as Go's `url.Parse` finds it: a letter, then letters,
-/// digits, `+`, `-` or `.`, then `:`.
-fn url_scheme(text: &str) -> Option<&str> {
-    let (scheme, _) = text.split_once(':')?;
-    let mut chars = scheme.chars();
-    let first = chars.next()?;
-    (first.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-    .then_some(scheme)
+/// Go's `url.Parse` as far as Helm's `readFile` relies on it: the scheme
+/// (lower-cased, empty when there is none), or the error that stops Helm before
+/// it reads anything. A `//host` authority is not validated.
+fn url_scheme(raw: &str) -> Result<String, ValuesError> {
+    let bad = |text: &str, reason: String| ValuesError::BadUrl {
+        url: text.to_string(),
+        reason,
+    };
+    let (before_fragment, fragment) = match raw.split_once('#') {
+        Some((u, f)) => (u, Some(f)),
+        None => (raw, None),
+    };
+    if before_fragment.bytes().any(|c| c < 0x20 || c == 0x7f) {
+        return Err(bad(
+            before_fragment,
+            "net/url: invalid control character in URL".into(),
+        ));
+    }
+    let (scheme, rest) = split_scheme(before_fragment).map_err(|e| bad(before_fragment, e))?;
+    let rest = match rest.strip_suffix('?') {
+        Some(r) if !r.contains('?') => r,
+        _ => rest.split_once('?').map_or(rest, |(path, _query)| path),
+    };
+    let first_segment = rest.split('/').next().unwrap_or_default();
+    if scheme.is_empty() && !rest.starts_with('/') && first_segment.contains(':') {
+        return Err(bad(
+            before_fragment,
+            "first path segment in URL cannot contain colon".into(),
+        ));
+    }
+    let opaque = !scheme.is_empty() && !rest.starts_with('/');
+    if !opaque {
+        let path = match rest.strip_prefix("//") {
+            Some(after) if !scheme.is_empty() || !rest.starts_with("///") => {
+                after.find('/').map_or("", |i| &after[i..])
+            }
+            _ => rest,
+        };
+        check_escapes(path).map_err(|e| bad(before_fragment, e))?;
+    }
+    if let Some(fragment) = fragment {
+        check_escapes(fragment).map_err(|e| bad(raw, e))?;
+    }
+    Ok(scheme.to_ascii_lowercase())
+}
+
+/// Go's `getScheme`: letters, then letters, digits, `+`, `-` or `.`, then `:`.
+fn split_scheme(raw: &str) -> Result<(&str, &str), String> {
+    for (i, c) in raw.bytes().enumerate() {
+        match c {
+            b'a'..=b'z' | b'A'..=b'Z' => {}
+            b'0'..=b'9' | b'+' | b'-' | b'.' if i > 0 => {}
+            b':' if i == 0 => return Err("missing protocol scheme".into()),
+            b':' => return Ok((&raw[..i], &raw[i + 1..])),
+            _ => return Ok(("", raw)),
+        }
+    }
+    Ok(("", raw))
+}
+
+/// Go's `unescape` check: every `%` starts two hex digits.
+fn check_escapes(text: &str) -> Result<(), String> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        let well_formed = i + 2 < bytes.len()
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit();
+        if !well_formed {
+            let end = (i + 3).min(bytes.len());
+            let shown = String::from_utf8_lossy(&bytes[i..end]);
+            return Err(format!("invalid URL escape {}", quote(&shown)));
+        }
+        i += 3;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -407,6 +480,51 @@ mod tests {
         };
         let values = options.merge_values(files(&[("c:values.yaml", "a: 1\n")]));
         assert!(values.is_ok());
+    }
+
+    #[test]
+    fn paths_go_cannot_parse_as_urls_are_refused_with_gos_message() {
+        let cases = [
+            (
+                "a%zz.yaml",
+                r#"parse "a%zz.yaml": invalid URL escape "%zz""#,
+            ),
+            ("a%4", r#"parse "a%4": invalid URL escape "%4""#),
+            ("v.yaml#%", r#"parse "v.yaml#%": invalid URL escape "%""#),
+            (":v.yaml", r#"parse ":v.yaml": missing protocol scheme"#),
+            (
+                "1:v.yaml",
+                r#"parse "1:v.yaml": first path segment in URL cannot contain colon"#,
+            ),
+            (
+                "v\tx.yaml",
+                r#"parse "v\tx.yaml": net/url: invalid control character in URL"#,
+            ),
+        ];
+        for (path, message) in cases {
+            let options = ValueOptions {
+                value_files: vec![path.to_string()],
+                ..ValueOptions::default()
+            };
+            let err = options.merge_values(files(&[(path, "a: 1")])).unwrap_err();
+            assert_eq!(chain(&err), message, "{path:?}");
+        }
+        for fine in [
+            "a%41.yaml",
+            "dir/1:v.yaml",
+            "c:v.yaml",
+            "v.yaml?%zz",
+            "s3:%zz",
+        ] {
+            let options = ValueOptions {
+                value_files: vec![fine.to_string()],
+                ..ValueOptions::default()
+            };
+            assert!(
+                options.merge_values(files(&[(fine, "a: 1")])).is_ok(),
+                "{fine}"
+            );
+        }
     }
 
     #[test]
