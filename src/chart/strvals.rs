@@ -566,12 +566,12 @@ impl<'a, 'r> Parser<'a, 'r> {
         }
     }
 
+    /// A plain or `{...}` element's value. JSON and literal lines read
+    /// their values elsewhere and never get here; `--set` uses `typedVal`.
     fn read(&mut self, text: &str) -> Result<Value, StrvalsError> {
         match &mut self.reader {
             Reader::String => Ok(Value::from(text)),
             Reader::File(read) => read(text).map_err(StrvalsError::Read),
-            // Only `--set` reaches here with JSON and literal lines excluded
-            // above; `typedVal` is its reader.
             Reader::Typed | Reader::Json | Reader::Literal => Ok(typed_value(text)),
         }
     }
