@@ -13,7 +13,7 @@ use std::io;
 
 use crate::chart::strvals::{self, Mode, StrvalsError};
 use crate::chart::yaml::{YamlError, is_go_space, load_values, merge_maps};
-use crate::gotmpl::fmt::quote;
+use crate::funcs::url::parse_url;
 use crate::gotmpl::{Entries, Value};
 
 /// The values flags of `install`, `upgrade` and `template`, as given.
@@ -60,8 +60,8 @@ pub enum ValuesError {
         cause: io::Error,
     },
     /// Go's `*url.Error`: Helm parses every path as a URL first.
-    #[error("parse {}: {reason}", quote(.url))]
-    BadUrl { url: String, reason: String },
+    #[error("{0}")]
+    BadUrl(String),
     #[error(
         "{flag} {url}: values from a URL are not supported; download the file and pass its local path"
     )]
@@ -188,86 +188,11 @@ fn read_error(path: &str, cause: io::Error) -> ValuesError {
     }
 }
 
-/// Go's `url.Parse` as far as Helm's `readFile` relies on it: the scheme
-/// (lower-cased, empty when there is none), or the error that stops Helm before
-/// it reads anything. A `//host` authority is not validated.
+/// The scheme Go's `url.Parse` finds in a path (lower-cased, empty when there
+/// is none), or the error that stops Helm before it reads anything.
 fn url_scheme(raw: &str) -> Result<String, ValuesError> {
-    let bad = |text: &str, reason: String| ValuesError::BadUrl {
-        url: text.to_string(),
-        reason,
-    };
-    let (before_fragment, fragment) = match raw.split_once('#') {
-        Some((u, f)) => (u, Some(f)),
-        None => (raw, None),
-    };
-    if before_fragment.bytes().any(|c| c < 0x20 || c == 0x7f) {
-        return Err(bad(
-            before_fragment,
-            "net/url: invalid control character in URL".into(),
-        ));
-    }
-    let (scheme, rest) = split_scheme(before_fragment).map_err(|e| bad(before_fragment, e))?;
-    let rest = match rest.strip_suffix('?') {
-        Some(r) if !r.contains('?') => r,
-        _ => rest.split_once('?').map_or(rest, |(path, _query)| path),
-    };
-    let first_segment = rest.split('/').next().unwrap_or_default();
-    if scheme.is_empty() && !rest.starts_with('/') && first_segment.contains(':') {
-        return Err(bad(
-            before_fragment,
-            "first path segment in URL cannot contain colon".into(),
-        ));
-    }
-    let opaque = !scheme.is_empty() && !rest.starts_with('/');
-    if !opaque {
-        let path = match rest.strip_prefix("//") {
-            Some(after) if !scheme.is_empty() || !rest.starts_with("///") => {
-                after.find('/').map_or("", |i| &after[i..])
-            }
-            _ => rest,
-        };
-        check_escapes(path).map_err(|e| bad(before_fragment, e))?;
-    }
-    if let Some(fragment) = fragment {
-        check_escapes(fragment).map_err(|e| bad(raw, e))?;
-    }
-    Ok(scheme.to_ascii_lowercase())
-}
-
-/// Go's `getScheme`: letters, then letters, digits, `+`, `-` or `.`, then `:`.
-fn split_scheme(raw: &str) -> Result<(&str, &str), String> {
-    for (i, c) in raw.bytes().enumerate() {
-        match c {
-            b'a'..=b'z' | b'A'..=b'Z' => {}
-            b'0'..=b'9' | b'+' | b'-' | b'.' if i > 0 => {}
-            b':' if i == 0 => return Err("missing protocol scheme".into()),
-            b':' => return Ok((&raw[..i], &raw[i + 1..])),
-            _ => return Ok(("", raw)),
-        }
-    }
-    Ok(("", raw))
-}
-
-/// Go's `unescape` check: every `%` starts two hex digits.
-fn check_escapes(text: &str) -> Result<(), String> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'%' {
-            i += 1;
-            continue;
-        }
-        let well_formed = i + 2 < bytes.len()
-            && bytes[i + 1].is_ascii_hexdigit()
-            && bytes[i + 2].is_ascii_hexdigit();
-        if !well_formed {
-            let end = (i + 3).min(bytes.len());
-            let shown = String::from_utf8_lossy(&bytes[i..end]);
-            return Err(format!("invalid URL escape {}", quote(&shown)));
-        }
-        i += 3;
-    }
-    Ok(())
+    let url = parse_url(raw.as_bytes()).map_err(ValuesError::BadUrl)?;
+    Ok(String::from_utf8_lossy(&url.scheme).into_owned())
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod regex;
 pub(crate) mod semver;
 mod strings;
 mod types;
+pub(crate) mod url;
 
 use crate::gotmpl::FuncMap;
 

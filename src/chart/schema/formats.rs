@@ -9,6 +9,8 @@ use std::error::Error;
 use boon::Format;
 use serde_json::Value;
 
+use crate::funcs::url::parse_url;
+
 /// The formats registered over boon's, with Go's wording.
 pub(super) fn go_formats() -> [Format; 5] {
     [
@@ -262,83 +264,13 @@ fn date_time(v: &Value) -> Check {
     Ok(())
 }
 
-/// An absolute URL as Go's `url.Parse` reads one: a scheme, and nothing
-/// `url.Parse` refuses before it gets to the host. Hosts and ports are not
-/// checked (Go refuses a few more, such as a bad port).
+/// An absolute URL as Go's `url.Parse` reads one (santhosh-tekuri's `uri`
+/// format): parsed, with a scheme.
 fn uri(v: &Value) -> Check {
     let Value::String(s) = v else { return Ok(()) };
-    let (before_fragment, fragment) = s
-        .split_once('#')
-        .map_or((s.as_str(), None), |(u, f)| (u, Some(f)));
-    let parse_error = |url: &str, reason: String| format!("parse {}: {reason}", go_quote(url));
-    let scheme =
-        url_scheme_and_path(before_fragment).map_err(|e| parse_error(before_fragment, e))?;
-    if let Some(fragment) = fragment {
-        check_escapes(fragment).map_err(|e| parse_error(s, e))?;
-    }
-    if scheme.is_empty() {
+    let url = parse_url(s.as_bytes())?;
+    if url.scheme.is_empty() {
         return Err("relative url".into());
-    }
-    Ok(())
-}
-
-/// `url.parse` up to the host: returns the scheme, or Go's reason to refuse.
-fn url_scheme_and_path(raw: &str) -> Result<&str, String> {
-    if raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
-        return Err("net/url: invalid control character in URL".into());
-    }
-    let (scheme, rest) = url_scheme(raw)?;
-    let rest = match rest.strip_suffix('?') {
-        Some(r) if !r.contains('?') => r,
-        _ => rest.split_once('?').map_or(rest, |(path, _query)| path),
-    };
-    if !rest.starts_with('/') {
-        if !scheme.is_empty() {
-            return Ok(scheme);
-        }
-        let first_segment = rest.split('/').next().unwrap_or_default();
-        if first_segment.contains(':') {
-            return Err("first path segment in URL cannot contain colon".into());
-        }
-    }
-    let path = match rest.strip_prefix("//") {
-        Some(authority_and_path) if !scheme.is_empty() || !rest.starts_with("///") => {
-            authority_and_path
-                .find('/')
-                .map_or("", |i| &authority_and_path[i..])
-        }
-        _ => rest,
-    };
-    check_escapes(path)?;
-    Ok(scheme)
-}
-
-/// Go's `getScheme`.
-fn url_scheme(raw: &str) -> Result<(&str, &str), String> {
-    for (i, c) in raw.bytes().enumerate() {
-        match c {
-            b'a'..=b'z' | b'A'..=b'Z' => {}
-            b'0'..=b'9' | b'+' | b'-' | b'.' if i > 0 => {}
-            b':' if i == 0 => return Err("missing protocol scheme".into()),
-            b':' => return Ok((&raw[..i], &raw[i + 1..])),
-            _ => return Ok(("", raw)),
-        }
-    }
-    Ok(("", raw))
-}
-
-/// Go's `unescape`: every `%` starts two hex digits.
-fn check_escapes(s: &str) -> Result<(), String> {
-    let b = s.as_bytes();
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'%' {
-            let hex = |j: usize| b.get(j).is_some_and(u8::is_ascii_hexdigit);
-            if !hex(i + 1) || !hex(i + 2) {
-                let end = (i + 3).min(b.len());
-                let escape = String::from_utf8_lossy(&b[i..end]);
-                return Err(format!("invalid URL escape {}", go_quote(&escape)));
-            }
-        }
     }
     Ok(())
 }
