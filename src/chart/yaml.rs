@@ -240,9 +240,14 @@ pub fn is_go_space(c: char) -> bool {
 /// Reads the first YAML document of `text` into JSON-shaped data, as
 /// sigs.k8s.io/yaml does before `json.Unmarshal`. An empty document is `Null`.
 pub fn parse(text: &str) -> Result<Json, YamlError> {
-    if let Some(direct) = build_direct::<Json>(text) {
-        return Ok(direct.unwrap_or(Json::Null));
+    match build_direct::<Json>(text) {
+        Some(direct) => Ok(direct.unwrap_or(Json::Null)),
+        None => parse_full(text),
     }
+}
+
+/// [`parse`] through the node graph, for every document.
+fn parse_full(text: &str) -> Result<Json, YamlError> {
     let Some(root) = build(text)? else {
         return Ok(Json::Null);
     };
@@ -1363,6 +1368,51 @@ mod tests {
             vec!["*a"; 100].join(",")
         );
         assert!(load_values(&many).is_ok());
+    }
+
+    /// The direct path builds what the full path builds, and leaves to it every
+    /// document it can't build exactly.
+    #[test]
+    fn direct_path_agrees_with_the_full_path() {
+        let direct = [
+            "a: 1\nb: [x, 'y', \"z\", 0x1F, 1e3, ~, yes]\nc: {d: {e: .5}}\n",
+            "a: 1\na: 2\n\"<<\": q\n'1': one\n",
+            "- 1\n- [2, {k: v}]\n",
+            "plain",
+            "",
+            "# only a comment\n",
+            "a: |\n  block\nb: >-\n  folded\n",
+            "a: 1\n---\nb: 2\n",
+        ];
+        for text in direct {
+            assert!(build_direct::<Json>(text).is_some(), "{text:?}");
+            assert_eq!(parse(text), parse_full(text), "{text:?}");
+            let values = build_direct::<Value>(text)
+                .flatten()
+                .map(|v| json_of(&v))
+                .unwrap_or_else(|| "null".into());
+            let through_json = parse_full(text)
+                .and_then(|j| j.to_value())
+                .map(|v| json_of(&v))
+                .unwrap_or_default();
+            assert_eq!(values, through_json, "{text:?}");
+        }
+        let full = [
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "<<: {x: 1}\n",
+            "1: a\n\"1\": b\n1: c\n",
+            "? [a]\n: b\n",
+            "~: a\n",
+            "a: b: c\n",
+            "a: [1, 2\n",
+        ];
+        for text in full {
+            assert!(build_direct::<Json>(text).is_none(), "{text:?}");
+        }
+        // JSON can't hold NaN: the full path words the error.
+        assert!(build_direct::<Json>("a: .nan").is_some());
+        assert!(build_direct::<Value>("a: .nan").is_none());
     }
 
     #[test]
