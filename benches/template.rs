@@ -18,6 +18,10 @@ use wheelhouse::engine::{TemplateOptions, render_template};
 use wheelhouse::gotmpl::Entries;
 use wheelhouse::render::sort::StreamOptions;
 
+/// The binary's allocator (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn options() -> TemplateOptions {
     let chart = std::env::var_os("WHEELHOUSE_BENCH_CHART")
         .map(PathBuf::from)

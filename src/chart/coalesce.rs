@@ -177,19 +177,24 @@ impl Coalescer<'_> {
     /// Helm's `coalesceValues`: one chart's defaults under the values in `v`.
     fn chart_values(&mut self, chart: &Chart, v: &Map, prefix: &str) {
         let sub_prefix = concat_prefix(prefix, chart.name());
-        for (key, val) in deep_copy_entries(&chart.values) {
-            match v.get(&key) {
+        // Helm copies all of the chart's values first; only the copies that are
+        // changed or end up in `v` can be told apart from the originals, and
+        // nothing else changes the chart's values, so only those are made.
+        for (key, val) in &chart.values {
+            match v.get(key) {
                 Some(Value::Nil) if !self.merge => {
-                    v.write().remove(&key);
+                    v.write().remove(key);
                 }
-                Some(Value::Map(dest)) => match &val {
+                Some(Value::Map(dest)) => match val {
                     Value::Map(src) => {
                         let merge =
-                            self.merge || chart.dependencies.iter().any(|d| d.name() == &*key);
-                        if !merge {
-                            clean_nil_values(src);
-                        }
-                        self.tables(&dest, src, &concat_prefix(&sub_prefix, &key), merge);
+                            self.merge || chart.dependencies.iter().any(|d| d.name() == &**key);
+                        let src = if merge {
+                            deep_copy_map(src)
+                        } else {
+                            deep_copy_without_nils(src)
+                        };
+                        self.tables(&dest, &src, &concat_prefix(&sub_prefix, key), merge);
                     }
                     Value::Nil => {}
                     _ => self.warn(format!(
@@ -198,14 +203,14 @@ impl Coalescer<'_> {
                 },
                 Some(_) => {}
                 None => {
-                    if !self.merge {
-                        match &val {
-                            Value::Nil => continue,
-                            Value::Map(sub) => clean_nil_values(sub),
-                            _ => {}
-                        }
+                    if !self.merge && matches!(val, Value::Nil) {
+                        continue;
                     }
-                    v.write().insert(key, val);
+                    let val = match val {
+                        Value::Map(sub) if !self.merge => Value::Map(deep_copy_without_nils(sub)),
+                        other => deep_copy(other),
+                    };
+                    v.write().insert(key.clone(), val);
                 }
             }
         }
@@ -258,23 +263,10 @@ impl Coalescer<'_> {
     }
 }
 
-/// Helm's `cleanNilValues`: drops `null`s at every depth of a map.
-pub fn clean_nil_values(m: &Map) {
-    m.write().retain(|_, v| !matches!(v, Value::Nil));
-    let nested: Vec<Map> = m
-        .read()
-        .values()
-        .filter_map(|v| as_table(Some(v)))
-        .collect();
-    for sub in nested {
-        clean_nil_values(&sub);
-    }
-}
-
 /// A copy sharing nothing mutable with the original (Go's `copystructure.Copy`).
 pub fn deep_copy(v: &Value) -> Value {
     match v {
-        Value::Map(m) => Value::Map(Map::typed(deep_copy_entries(&m.read()), m.elem(), named(m))),
+        Value::Map(m) => Value::Map(deep_copy_map(m)),
         Value::List(l) => Value::List(List::typed(
             l.items().iter().map(deep_copy).collect(),
             l.elem(),
@@ -283,12 +275,40 @@ pub fn deep_copy(v: &Value) -> Value {
     }
 }
 
+fn deep_copy_map(m: &Map) -> Map {
+    Map::typed(deep_copy_entries(&m.read()), m.elem(), named(m))
+}
+
+/// [`deep_copy_map`] then Helm's `cleanNilValues` (`null`s dropped from the map
+/// and the maps nested in it, not from lists), in one pass: changing a map after
+/// building it would copy its entries again.
+fn deep_copy_without_nils(m: &Map) -> Map {
+    let mut entries = m.read().clone();
+    entries.retain(|_, v| !matches!(v, Value::Nil));
+    for v in entries.values_mut() {
+        match v {
+            Value::Map(sub) => *v = Value::Map(deep_copy_without_nils(sub)),
+            Value::List(_) => *v = deep_copy(v),
+            _ => {}
+        }
+    }
+    Map::typed(entries, m.elem(), named(m))
+}
+
 fn named(m: &Map) -> Option<&'static str> {
     (m.type_name() == "common.Values").then_some("common.Values")
 }
 
 pub fn deep_copy_entries(e: &Entries) -> Entries {
-    e.iter().map(|(k, v)| (k.clone(), deep_copy(v))).collect()
+    // Cloning the tree keeps its shape (no re-sorting); then only the maps and
+    // lists in it need copies of their own.
+    let mut copy = e.clone();
+    for v in copy.values_mut() {
+        if matches!(v, Value::Map(_) | Value::List(_)) {
+            *v = deep_copy(v);
+        }
+    }
+    copy
 }
 
 #[cfg(test)]
@@ -346,6 +366,41 @@ mod tests {
             show(&out),
             "map[global:map[g:parent] sub:map[global:map[g:parent own:1] w:2 x:5]]"
         );
+    }
+
+    /// Only copies are changed or handed out, so the chart's defaults stay as
+    /// loaded and coalescing again gives the same result (Helm's `printf "%v"`).
+    #[test]
+    fn coalescing_leaves_the_chart_values_alone() {
+        let sub = chart("sub", "x: {q: null, z: 1}\nglobal: {g: {h: 1}}", Vec::new());
+        let parent = chart(
+            "top",
+            "a: {b: null, c: {d: null}}\nl: [{k: null}]\nsub: {x: {w: null}}\nglobal: {g: {i: 2}}",
+            vec![sub],
+        );
+        let before = (show(&parent.values), show(&parent.dependencies[0].values));
+        let user = load_values("a: {e: null, c: {f: null}}\nsub: {x: {q: 2}}").unwrap();
+        let mut warnings = Vec::new();
+        let first = show(&coalesce_values(&parent, &user, &mut warnings).unwrap());
+        let merged = show(&merge_values(&parent, &user, &mut warnings).unwrap());
+        assert_eq!(
+            (show(&parent.values), show(&parent.dependencies[0].values)),
+            before
+        );
+        assert_eq!(
+            show(&coalesce_values(&parent, &user, &mut warnings).unwrap()),
+            first
+        );
+        assert_eq!(
+            first,
+            "map[a:map[c:map[f:<nil>] e:<nil>] global:map[g:map[i:2]] l:[map[k:<nil>]] \
+             sub:map[global:map[g:map[h:1 i:2]] x:map[q:2 w:<nil> z:1]]]"
+        );
+        assert_eq!(
+            show(&merge_values(&parent, &user, &mut warnings).unwrap()),
+            merged
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! Knows nothing of charts: [`load_values`] is Helm's reader for values files and
 //! [`parse`] reads one document for callers that decode it into a Go struct.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -162,6 +163,15 @@ pub fn load_values(text: &str) -> Result<Entries, YamlError> {
     let mut values = Entries::new();
     for doc in split_documents(text)? {
         let in_doc = |e| YamlError::Document(Box::new(e));
+        match build_direct::<Value>(&doc) {
+            Some(None) => continue,
+            Some(Some(Value::Map(map))) => {
+                merge_maps(&mut values, map.read().clone());
+                continue;
+            }
+            // Other roots are errors, which the full path words.
+            Some(Some(_)) | None => {}
+        }
         match parse(&doc).map_err(in_doc)? {
             Json::Null => {}
             Json::Map(map) => merge_maps(&mut values, to_entries(&map).map_err(in_doc)?),
@@ -230,6 +240,14 @@ pub fn is_go_space(c: char) -> bool {
 /// Reads the first YAML document of `text` into JSON-shaped data, as
 /// sigs.k8s.io/yaml does before `json.Unmarshal`. An empty document is `Null`.
 pub fn parse(text: &str) -> Result<Json, YamlError> {
+    match build_direct::<Json>(text) {
+        Some(direct) => Ok(direct.unwrap_or(Json::Null)),
+        None => parse_full(text),
+    }
+}
+
+/// [`parse`] through the node graph, for every document.
+fn parse_full(text: &str) -> Result<Json, YamlError> {
     let Some(root) = build(text)? else {
         return Ok(Json::Null);
     };
@@ -237,6 +255,171 @@ pub fn parse(text: &str) -> Result<Json, YamlError> {
     decoder.count(false)?;
     let go = decoder.decode(&root, 0)?;
     to_json(go)
+}
+
+// ---------------------------------------------------------------------------
+// The direct path. Most documents have no anchors, aliases, tags, merge keys or
+// keys that are not strings; those are built into their final form straight from
+// the parser's events, skipping the node graph and go-yaml's typed values. Any
+// document outside that subset, and any error, takes the full path below, so
+// results and error messages stay exactly the full path's.
+// ---------------------------------------------------------------------------
+
+/// Deepest nesting the direct path builds; deeper documents take the full path,
+/// which bounds depth as go-yaml does.
+const DIRECT_MAX_DEPTH: usize = 512;
+
+/// A final form the direct path can build a document into.
+trait Shape: Sized {
+    type Table;
+    /// A value scalar, or `None` when only the full path can tell what it becomes.
+    fn scalar(text: Cow<'_, str>, meaning: Scalar) -> Option<Self>;
+    fn seq(items: Vec<Self>) -> Self;
+    fn new_map() -> Self::Table;
+    /// A later duplicate key replaces the earlier value, as in go-yaml.
+    fn insert(map: &mut Self::Table, key: Cow<'_, str>, value: Self);
+    fn map(map: Self::Table) -> Self;
+}
+
+impl Shape for Json {
+    type Table = BTreeMap<String, Json>;
+
+    fn scalar(text: Cow<'_, str>, meaning: Scalar) -> Option<Json> {
+        Some(match meaning {
+            Scalar::Null => Json::Null,
+            Scalar::Bool(b) => Json::Bool(b),
+            Scalar::Int(i) => Json::Int(i),
+            Scalar::Uint(u) => Json::Uint(u),
+            Scalar::Float(f) => Json::Float(f),
+            Scalar::Text => Json::Str(text.into_owned()),
+        })
+    }
+
+    fn seq(items: Vec<Json>) -> Json {
+        Json::Seq(items)
+    }
+
+    fn new_map() -> Self::Table {
+        BTreeMap::new()
+    }
+
+    fn insert(map: &mut Self::Table, key: Cow<'_, str>, value: Json) {
+        map.insert(key.into_owned(), value);
+    }
+
+    fn map(map: Self::Table) -> Json {
+        Json::Map(map)
+    }
+}
+
+/// A template's value, as [`Json::to_value`] makes it: every number a float64.
+impl Shape for Value {
+    type Table = Entries;
+
+    fn scalar(text: Cow<'_, str>, meaning: Scalar) -> Option<Value> {
+        Some(match meaning {
+            Scalar::Null => Value::Nil,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Int(i) => Value::Float(i as f64),
+            Scalar::Uint(u) => Value::Float(u as f64),
+            // NaN and infinities are errors, worded by the full path.
+            Scalar::Float(f) if !f.is_finite() => return None,
+            Scalar::Float(f) => Value::Float(f),
+            Scalar::Text => Value::str(&text),
+        })
+    }
+
+    fn seq(items: Vec<Value>) -> Value {
+        Value::List(List::new(items))
+    }
+
+    fn new_map() -> Entries {
+        Entries::new()
+    }
+
+    fn insert(map: &mut Entries, key: Cow<'_, str>, value: Value) {
+        map.insert(Arc::from(key.as_ref()), value);
+    }
+
+    fn map(map: Entries) -> Value {
+        Value::Map(Map::new(map))
+    }
+}
+
+enum Frame<'t, S: Shape> {
+    Seq(Vec<S>),
+    /// A map and the key read for the value to come.
+    Map(S::Table, Option<Cow<'t, str>>),
+}
+
+/// Builds the first document of `text` directly, `Some(None)` for an empty
+/// stream, or `None` when the document needs the full path.
+fn build_direct<S: Shape>(text: &str) -> Option<Option<S>> {
+    let mut stack: Vec<Frame<'_, S>> = Vec::new();
+    let mut root = None;
+    let mut in_document = false;
+    for event in Parser::new_from_str(text) {
+        let (event, _) = event.ok()?;
+        let expects_key = matches!(stack.last(), Some(Frame::Map(_, None)));
+        let node = match event {
+            Event::DocumentStart(_) => {
+                in_document = true;
+                continue;
+            }
+            Event::DocumentEnd | Event::StreamEnd => {
+                if in_document {
+                    break;
+                }
+                continue;
+            }
+            Event::Nothing | Event::StreamStart => continue,
+            Event::Alias(_) => return None,
+            Event::Scalar(value, style, anchor, tag) => {
+                if anchor > 0 || tag.is_some() {
+                    return None;
+                }
+                let plain = style == ScalarStyle::Plain;
+                let meaning = if plain {
+                    implicit(&value).1
+                } else {
+                    Scalar::Text
+                };
+                if expects_key {
+                    // `<<` is a merge key; a plain `<<` resolves as text.
+                    if !matches!(meaning, Scalar::Text) || (plain && value == "<<") {
+                        return None;
+                    }
+                    if let Some(Frame::Map(_, key)) = stack.last_mut() {
+                        *key = Some(value);
+                    }
+                    continue;
+                }
+                S::scalar(value, meaning)?
+            }
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                if anchor > 0 || tag.is_some() || expects_key || stack.len() >= DIRECT_MAX_DEPTH {
+                    return None;
+                }
+                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq(Vec::new())
+                } else {
+                    Frame::Map(S::new_map(), None)
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                Some(Frame::Seq(items)) => S::seq(items),
+                Some(Frame::Map(map, _)) => S::map(map),
+                None => continue,
+            },
+        };
+        match stack.last_mut() {
+            Some(Frame::Seq(items)) => items.push(node),
+            Some(Frame::Map(map, key)) => S::insert(map, key.take()?, node),
+            None => root = Some(node),
+        }
+    }
+    Some(root)
 }
 
 // ---------------------------------------------------------------------------
@@ -647,7 +830,8 @@ fn resolve(value: &str, plain: bool, tag: TagKind) -> Result<Go, YamlError> {
     let (found, out) = if tag == TagKind::Str {
         (TagKind::Str, Go::Str(value.to_string()))
     } else {
-        implicit(value)
+        let (found, scalar) = implicit(value);
+        (found, scalar.to_go(value))
     };
     if tag == TagKind::None || tag == found || (tag == TagKind::Timestamp && found == TagKind::Str)
     {
@@ -670,15 +854,40 @@ fn resolve(value: &str, plain: bool, tag: TagKind) -> Result<Go, YamlError> {
     })
 }
 
+/// A plain scalar's meaning; a string is the scalar's own text, which the
+/// caller holds, so resolving allocates nothing.
+#[derive(Debug, Clone, Copy)]
+enum Scalar {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Text,
+}
+
+impl Scalar {
+    fn to_go(self, text: &str) -> Go {
+        match self {
+            Scalar::Null => Go::Null,
+            Scalar::Bool(b) => Go::Bool(b),
+            Scalar::Int(i) => Go::Int(i),
+            Scalar::Uint(u) => Go::Uint(u),
+            Scalar::Float(f) => Go::Float(f),
+            Scalar::Text => Go::Str(text.to_string()),
+        }
+    }
+}
+
 /// What an untagged plain scalar means in YAML 1.1 as go-yaml reads it.
-fn implicit(s: &str) -> (TagKind, Go) {
+fn implicit(s: &str) -> (TagKind, Scalar) {
     let hint = match s.as_bytes().first() {
         None => b'N',
         Some(b'+' | b'-') => b'S',
         Some(b'0'..=b'9') => b'D',
         Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => b'M',
         Some(b'.') => b'.',
-        Some(_) => return (TagKind::Str, Go::Str(s.to_string())),
+        Some(_) => return (TagKind::Str, Scalar::Text),
     };
     if let Some(known) = known_word(s) {
         return known;
@@ -686,56 +895,56 @@ fn implicit(s: &str) -> (TagKind, Go) {
     match hint {
         b'.' => {
             if let Some(f) = parse_go_float(s) {
-                return (TagKind::Float, Go::Float(f));
+                return (TagKind::Float, Scalar::Float(f));
             }
         }
         b'D' | b'S' => {
             let plain = s.replace('_', "");
             if let Some(i) = parse_go_int(&plain) {
-                return (TagKind::Int, Go::Int(i));
+                return (TagKind::Int, Scalar::Int(i));
             }
             if let Some(u) = parse_go_uint(&plain) {
-                return (TagKind::Int, Go::Uint(u));
+                return (TagKind::Int, Scalar::Uint(u));
             }
             if is_yaml_style_float(&plain) {
                 if let Some(f) = parse_go_float(&plain) {
-                    return (TagKind::Float, Go::Float(f));
+                    return (TagKind::Float, Scalar::Float(f));
                 }
             }
             if let Some(bits) = plain.strip_prefix("0b") {
                 if let Some(i) = parse_radix_i64(bits, 2, false) {
-                    return (TagKind::Int, Go::Int(i));
+                    return (TagKind::Int, Scalar::Int(i));
                 }
                 if let Some(u) = parse_radix_u64(bits, 2) {
-                    return (TagKind::Int, Go::Uint(u));
+                    return (TagKind::Int, Scalar::Uint(u));
                 }
             } else if let Some(bits) = plain.strip_prefix("-0b") {
                 if let Some(i) = parse_radix_i64(bits, 2, true) {
-                    return (TagKind::Int, Go::Int(i));
+                    return (TagKind::Int, Scalar::Int(i));
                 }
             }
         }
         _ => {}
     }
-    (TagKind::Str, Go::Str(s.to_string()))
+    (TagKind::Str, Scalar::Text)
 }
 
 /// The words YAML 1.1 gives a meaning (booleans, nulls, infinities, NaN).
-fn known_word(s: &str) -> Option<(TagKind, Go)> {
+fn known_word(s: &str) -> Option<(TagKind, Scalar)> {
     Some(match s {
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            (TagKind::Bool, Go::Bool(true))
+            (TagKind::Bool, Scalar::Bool(true))
         }
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            (TagKind::Bool, Go::Bool(false))
+            (TagKind::Bool, Scalar::Bool(false))
         }
-        "" | "~" | "null" | "Null" | "NULL" => (TagKind::Null, Go::Null),
-        ".nan" | ".NaN" | ".NAN" => (TagKind::Float, Go::Float(f64::NAN)),
+        "" | "~" | "null" | "Null" | "NULL" => (TagKind::Null, Scalar::Null),
+        ".nan" | ".NaN" | ".NAN" => (TagKind::Float, Scalar::Float(f64::NAN)),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            (TagKind::Float, Go::Float(f64::INFINITY))
+            (TagKind::Float, Scalar::Float(f64::INFINITY))
         }
-        "-.inf" | "-.Inf" | "-.INF" => (TagKind::Float, Go::Float(f64::NEG_INFINITY)),
-        "<<" => (TagKind::Merge, Go::Str("<<".into())),
+        "-.inf" | "-.Inf" | "-.INF" => (TagKind::Float, Scalar::Float(f64::NEG_INFINITY)),
+        "<<" => (TagKind::Merge, Scalar::Text),
         _ => return None,
     })
 }
@@ -1159,6 +1368,51 @@ mod tests {
             vec!["*a"; 100].join(",")
         );
         assert!(load_values(&many).is_ok());
+    }
+
+    /// The direct path builds what the full path builds, and leaves to it every
+    /// document it can't build exactly.
+    #[test]
+    fn direct_path_agrees_with_the_full_path() {
+        let direct = [
+            "a: 1\nb: [x, 'y', \"z\", 0x1F, 1e3, ~, yes]\nc: {d: {e: .5}}\n",
+            "a: 1\na: 2\n\"<<\": q\n'1': one\n",
+            "- 1\n- [2, {k: v}]\n",
+            "plain",
+            "",
+            "# only a comment\n",
+            "a: |\n  block\nb: >-\n  folded\n",
+            "a: 1\n---\nb: 2\n",
+        ];
+        for text in direct {
+            assert!(build_direct::<Json>(text).is_some(), "{text:?}");
+            assert_eq!(parse(text), parse_full(text), "{text:?}");
+            let values = build_direct::<Value>(text)
+                .flatten()
+                .map(|v| json_of(&v))
+                .unwrap_or_else(|| "null".into());
+            let through_json = parse_full(text)
+                .and_then(|j| j.to_value())
+                .map(|v| json_of(&v))
+                .unwrap_or_default();
+            assert_eq!(values, through_json, "{text:?}");
+        }
+        let full = [
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "<<: {x: 1}\n",
+            "1: a\n\"1\": b\n1: c\n",
+            "? [a]\n: b\n",
+            "~: a\n",
+            "a: b: c\n",
+            "a: [1, 2\n",
+        ];
+        for text in full {
+            assert!(build_direct::<Json>(text).is_none(), "{text:?}");
+        }
+        // JSON can't hold NaN: the full path words the error.
+        assert!(build_direct::<Json>("a: .nan").is_some());
+        assert!(build_direct::<Value>("a: .nan").is_none());
     }
 
     #[test]

@@ -719,6 +719,8 @@ pub(crate) fn unquote(quoted: &str) -> Result<String, &'static str> {
             }
             Ok(body.replace('\r', ""))
         }
+        // Nothing escaped: every character stands for itself.
+        '"' if !body.contains(['\\', '"']) => Ok(body.to_string()),
         '"' | '\'' => {
             let mut out = Vec::with_capacity(body.len());
             let mut rest = body;
@@ -926,6 +928,8 @@ mod tests {
         assert_eq!(unquote("`a\r\nb`").unwrap(), "a\nb");
         assert!(unquote(r#""\'""#).is_err());
         assert!(unquote(r#""\q""#).is_err());
+        assert_eq!(unquote(r#""plain é text""#).unwrap(), "plain é text");
+        assert!(unquote(r#""a"b""#).is_err());
     }
 
     #[test]
