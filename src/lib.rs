@@ -6,3 +6,4 @@ pub mod funcs;
 pub mod gotmpl;
 pub mod patch;
 pub mod render;
+pub mod sandbox;

@@ -6,6 +6,7 @@
 //! work happens in the library modules they call.
 
 mod completion;
+mod sandbox;
 mod template;
 
 use std::io::Write;
@@ -80,6 +81,8 @@ pub enum Command {
     Template(template::TemplateArgs),
     /// Generate autocompletion scripts for the specified shell
     Completion(completion::CompletionArgs),
+    /// Run a local Kubernetes API server (for tests and trying things out)
+    Sandbox(sandbox::SandboxArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -112,6 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Template(args)) => template::run(args, &settings),
         Some(Command::Completion(args)) => completion::run(&args),
+        Some(Command::Sandbox(args)) => sandbox::run(&args),
     }
 }
 
