@@ -36,6 +36,7 @@ pub fn run(args: &SandboxArgs) -> anyhow::Result<()> {
         ready_delay: Duration::from_secs_f64(args.ready_delay),
         state_file: args.state.clone(),
         tls: true,
+        ..Options::default()
     };
     let sandbox = Sandbox::start(options)?;
     match &args.write_kubeconfig {

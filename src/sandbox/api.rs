@@ -41,6 +41,8 @@ pub struct Settings {
     pub ready_delay: Duration,
     /// The address clients reach the server at (for `/api`).
     pub server_address: String,
+    /// Changes kept for watches resuming from a resourceVersion.
+    pub watch_history: usize,
 }
 
 /// Everything the server knows: objects, kinds, and controller bookkeeping.
@@ -60,7 +62,7 @@ pub struct Cluster {
 impl Cluster {
     pub fn new(settings: Settings) -> Cluster {
         let mut c = Cluster {
-            store: Store::new(),
+            store: Store::new(settings.watch_history),
             registry: Registry::new(),
             settings,
             pending_ready: BTreeMap::new(),
@@ -808,7 +810,7 @@ impl Cluster {
                 errs.push(FieldError::invalid(
                     "metadata.name",
                     name,
-                    &format!("must be spec.names.plural+\".\"+spec.group"),
+                    "must be spec.names.plural+\".\"+spec.group",
                 ));
             }
         }
@@ -1094,7 +1096,7 @@ impl Cluster {
                 "",
                 "namespaces",
                 name,
-                &format!("this namespace may not be deleted"),
+                "this namespace may not be deleted",
             ));
         }
         let graceful = is_namespace || !finalizers.is_empty();

@@ -71,10 +71,8 @@ pub fn on_write(
             }
         }
         ("", "services") => service_defaults(c, obj, old, dry),
-        ("", "persistentvolumeclaims") => {
-            if obj.pointer("/status/phase").is_none() {
-                obj["status"]["phase"] = json!("Bound");
-            }
+        ("", "persistentvolumeclaims") if obj.pointer("/status/phase").is_none() => {
+            obj["status"]["phase"] = json!("Bound");
         }
         _ => {}
     }

@@ -61,6 +61,9 @@ pub struct Options {
     /// Go clients send bearer tokens only over TLS, so without it kubectl and
     /// Helm cannot authenticate: use `token: None` for plain HTTP.
     pub tls: bool,
+    /// Changes kept for watches that resume from a resourceVersion (older
+    /// ones get 410 Expired).
+    pub watch_history: usize,
 }
 
 impl Default for Options {
@@ -71,6 +74,7 @@ impl Default for Options {
             ready_delay: Duration::ZERO,
             state_file: None,
             tls: true,
+            watch_history: WATCH_HISTORY,
         }
     }
 }
@@ -138,6 +142,7 @@ impl Sandbox {
         let mut cluster = api::Cluster::new(api::Settings {
             ready_delay: options.ready_delay,
             server_address: addr.to_string(),
+            watch_history: options.watch_history,
         });
         if let Some(path) = &options.state_file {
             persist::load(&mut cluster, path)?;

@@ -107,7 +107,7 @@ pub fn load(cluster: &mut Cluster, path: &Path) -> Result<(), StateError> {
         ));
     }
     // The saved objects replace the initial ones.
-    let mut fresh = super::store::Store::new();
+    let mut fresh = super::store::Store::new(cluster.settings.watch_history);
     for (_, obj) in objects
         .iter()
         .filter(|(r, ..)| r == "apiextensions.k8s.io/customresourcedefinitions")

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-/// Changes kept for watches that resume from a resourceVersion; older ones get
-/// 410 Expired, as from a compacted etcd.
+/// Changes kept by default for watches that resume from a resourceVersion;
+/// older ones get 410 Expired, as from a compacted etcd.
 pub const WATCH_HISTORY: usize = 10_000;
 /// Events buffered per watcher before a slow watcher is cut off (it re-watches).
 pub const WATCH_BUFFER: usize = 8_192;
@@ -47,23 +47,26 @@ pub struct Store {
     history: VecDeque<Arc<Event>>,
     /// The resourceVersion just before the oldest retained event.
     history_floor: u64,
+    history_limit: usize,
     events: broadcast::Sender<Arc<Event>>,
 }
 
 impl Default for Store {
     fn default() -> Self {
-        Store::new()
+        Store::new(WATCH_HISTORY)
     }
 }
 
 impl Store {
-    pub fn new() -> Store {
+    /// An empty store keeping the last `history_limit` changes for watches.
+    pub fn new(history_limit: usize) -> Store {
         let (events, _) = broadcast::channel(WATCH_BUFFER);
         Store {
             objects: BTreeMap::new(),
             rv: 1,
             history: VecDeque::new(),
             history_floor: 1,
+            history_limit: history_limit.max(1),
             events,
         }
     }
@@ -156,7 +159,7 @@ impl Store {
             object,
             prev,
         });
-        if self.history.len() == WATCH_HISTORY {
+        if self.history.len() >= self.history_limit {
             if let Some(old) = self.history.pop_front() {
                 self.history_floor = old.rv;
             }
@@ -215,7 +218,7 @@ mod tests {
 
     #[test]
     fn writes_bump_the_revision_and_notify() {
-        let mut s = Store::new();
+        let mut s = Store::default();
         let mut rx = s.subscribe();
         let o = s.put(
             "/secrets",
@@ -234,7 +237,7 @@ mod tests {
 
     #[test]
     fn history_is_bounded_at_the_limit() {
-        let mut s = Store::new();
+        let mut s = Store::default();
         for i in 0..WATCH_HISTORY {
             s.put(
                 "/configmaps",

@@ -4,4 +4,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod gotmpl_conformance;
+mod sandbox;
 mod template;
