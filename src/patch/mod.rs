@@ -8,13 +8,19 @@
 //! message kube-apiserver would answer with. The per-type patch metadata
 //! (merge keys, strategies, list types) lives in [`schema`].
 
+mod fieldset;
 pub mod json_patch;
 pub mod managed;
 pub mod merge_patch;
+pub mod schema;
+mod schema_data;
+mod strategic;
+mod strategic_diff;
+mod typed;
 
 pub use json_patch::{MAX_JSON_PATCH_OPERATIONS, apply_json_patch};
 pub use managed::{ApplyError, record_update, server_side_apply};
-pub use merge_patch::apply_merge_patch;
+pub use merge_patch::{apply_merge_patch, create_merge_patch, create_three_way_json_merge};
 
 use serde_json::Value;
 
@@ -76,6 +82,16 @@ pub enum PatchError {
     /// A strategic merge patch the apiserver rejects as unprocessable.
     #[error("{message}")]
     Invalid { message: String },
+    /// A three-way patch would undo changes made to the live object
+    /// (client-side: only with `overwrite` false, or for JSON merge patches
+    /// whose additions and deletions overlap). The documents are shown as
+    /// JSON where Kubernetes prints YAML.
+    #[error("{message}")]
+    Conflict { message: String },
+    /// A three-way JSON merge patch would change apiVersion, kind or
+    /// metadata.name (client-side, as Helm's preconditions).
+    #[error("{message}")]
+    PreconditionFailed { message: String },
     /// An error the apiserver does not classify (it answers 500 with the
     /// error text and no reason).
     #[error("{message}")]
@@ -90,6 +106,8 @@ impl PatchError {
             PatchError::JsonPatchFailed { .. } | PatchError::Invalid { .. } => 422,
             PatchError::TooManyOperations { .. } => 413,
             PatchError::StrategicMergeUnsupported { .. } => 415,
+            PatchError::Conflict { .. } => 409,
+            PatchError::PreconditionFailed { .. } => 412,
             PatchError::Internal { .. } => 500,
         }
     }
@@ -102,6 +120,8 @@ impl PatchError {
             PatchError::JsonPatchFailed { .. } | PatchError::Invalid { .. } => "Invalid",
             PatchError::TooManyOperations { .. } => "RequestEntityTooLarge",
             PatchError::StrategicMergeUnsupported { .. } => "UnsupportedMediaType",
+            PatchError::Conflict { .. } => "Conflict",
+            PatchError::PreconditionFailed { .. } => "PreconditionFailed",
             PatchError::Internal { .. } => "",
         }
     }
@@ -115,16 +135,32 @@ pub fn apply_strategic_merge_patch(
     patch: &Value,
     gvk: &Gvk,
 ) -> Result<Value, PatchError> {
-    let _ = (doc, patch);
-    Err(PatchError::StrategicMergeUnsupported {
-        kind: gvk.kind.to_string(),
-    })
+    let root = root_schema(gvk)?;
+    match patch {
+        Value::Object(_) => strategic::apply(doc, patch, root),
+        Value::Null => Ok(doc.clone()),
+        other => Err(PatchError::BadRequest {
+            message: json_patch::go_type_error(other, "map[string]interface {}"),
+        }),
+    }
+}
+
+/// The schema of a built-in kind's top-level type.
+fn root_schema(gvk: &Gvk) -> Result<schema::Ty, PatchError> {
+    schema::root_type(gvk)
+        .map(|def| schema::Ty::Struct(def.id))
+        .ok_or_else(|| PatchError::StrategicMergeUnsupported {
+            kind: gvk.kind.to_string(),
+        })
 }
 
 /// Creates the three-way strategic merge patch Helm sends on upgrade and
-/// rollback: deletions from `original` to `modified`, changes from `current`
-/// to `modified`. With `overwrite` false, changes that conflict with
-/// `current` are refused.
+/// rollback for built-in kinds (strategicpatch's `CreateThreeWayMergePatch`):
+/// deletions from `original` to `modified`, changes from `current` to
+/// `modified`. With `overwrite` false (Helm passes true), changes that
+/// conflict with those made from `original` to `current` are refused.
+/// A `null` document stands for an empty one (Helm sends `null` when the
+/// live object is gone).
 pub fn create_three_way_strategic(
     original: &Value,
     modified: &Value,
@@ -132,20 +168,29 @@ pub fn create_three_way_strategic(
     gvk: &Gvk,
     overwrite: bool,
 ) -> Result<Value, PatchError> {
-    let _ = (original, modified, current, overwrite);
-    Err(PatchError::StrategicMergeUnsupported {
-        kind: gvk.kind.to_string(),
-    })
+    let root = root_schema(gvk)?;
+    let (original, modified, current) = (as_doc(original)?, as_doc(modified)?, as_doc(current)?);
+    strategic_diff::three_way(&original, &modified, &current, root, overwrite).map(Value::Object)
 }
 
-/// Creates the three-way JSON merge patch Helm sends for custom resources.
-pub fn create_three_way_json_merge(
+/// The two-way strategic merge patch from `original` to `modified`.
+pub fn create_two_way_strategic(
     original: &Value,
     modified: &Value,
-    current: &Value,
+    gvk: &Gvk,
 ) -> Result<Value, PatchError> {
-    let _ = (original, modified, current);
-    Err(PatchError::Internal {
-        message: "three-way JSON merge patch is not available yet".to_string(),
-    })
+    let root = root_schema(gvk)?;
+    let (original, modified) = (as_doc(original)?, as_doc(modified)?);
+    strategic_diff::two_way(&original, &modified, root).map(Value::Object)
+}
+
+/// A document to diff: an object, or null for an empty one.
+fn as_doc(value: &Value) -> Result<serde_json::Map<String, Value>, PatchError> {
+    match value {
+        Value::Object(map) => Ok(map.clone()),
+        Value::Null => Ok(serde_json::Map::new()),
+        _ => Err(PatchError::Internal {
+            message: "invalid JSON document".to_string(),
+        }),
+    }
 }
