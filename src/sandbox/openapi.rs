@@ -2,12 +2,22 @@
 //! one document per group version. Clients read them for two things: which
 //! operations accept the `fieldValidation` parameter (Helm and kubectl then
 //! validate on the server instead of downloading `/openapi/v2`), and each
-//! kind's schema. Paths carry the `x-kubernetes-group-version-kind` and
-//! `x-kubernetes-action` extensions client-go looks operations up by.
+//! kind's schema, whose `x-kubernetes-patch-merge-key`,
+//! `x-kubernetes-patch-strategy`, `x-kubernetes-list-type`,
+//! `x-kubernetes-list-map-keys` and `x-kubernetes-map-type` extensions kubectl
+//! builds client-side apply patches with. Schemas of built-in kinds come from
+//! the patch module's metadata table ([`crate::patch::schema`]); custom
+//! resources get an open object. Paths carry the
+//! `x-kubernetes-group-version-kind` and `x-kubernetes-action` extensions
+//! client-go looks operations up by.
+
+use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
 use super::resources::{Registry, ResourceType};
+use crate::patch::Gvk;
+use crate::patch::schema::{self, StructDef, Ty};
 
 fn info() -> Value {
     json!({"title": "Kubernetes", "version": format!("v{}.{}.0", super::discovery::KUBE_MAJOR, super::discovery::KUBE_MINOR)})
@@ -59,13 +69,103 @@ fn write_params() -> Vec<Value> {
     ]
 }
 
+/// The OpenAPI name Kubernetes gives a Go type of the table
+/// (`apps/v1.Deployment` → `io.k8s.api.apps.v1.Deployment`).
+fn component_name(id: &str) -> String {
+    let (package, name) = id.split_once('.').unwrap_or(("", id));
+    let dotted = package.replace('/', ".");
+    match package {
+        "meta/v1" => format!("io.k8s.apimachinery.pkg.apis.meta.v1.{name}"),
+        p if p.starts_with("apiextensions/") => {
+            format!("io.k8s.apiextensions-apiserver.pkg.apis.{dotted}.{name}")
+        }
+        _ => format!("io.k8s.api.{dotted}.{name}"),
+    }
+}
+
 fn schema_name(rt: &ResourceType) -> String {
-    let group = if rt.group.is_empty() {
-        "core".to_string()
-    } else {
-        rt.group.clone()
-    };
-    format!("io.wheelhouse.sandbox.{group}.{}.{}", rt.version, rt.kind)
+    match builtin_root(rt) {
+        Some(def) => component_name(def.id),
+        None => {
+            let reversed: Vec<&str> = rt.group.split('.').rev().collect();
+            format!("{}.{}.{}", reversed.join("."), rt.version, rt.kind)
+        }
+    }
+}
+
+fn builtin_root(rt: &ResourceType) -> Option<&'static StructDef> {
+    if rt.custom {
+        return None;
+    }
+    schema::root_type(&Gvk::new(&rt.group, &rt.version, &rt.kind))
+}
+
+fn reference(id: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{}", component_name(id))})
+}
+
+/// The schema of one field's value; structs it names are queued in `todo`.
+fn type_schema(ty: &Ty, todo: &mut Vec<&'static str>) -> Value {
+    match ty {
+        Ty::Scalar => json!({}),
+        Ty::Opaque(_) => json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+        Ty::Struct(id) => {
+            todo.push(id);
+            json!({"allOf": [reference(id)]})
+        }
+        Ty::List(inner) => json!({"type": "array", "items": type_schema(inner, todo)}),
+        Ty::Map(inner) => {
+            json!({"type": "object", "additionalProperties": type_schema(inner, todo)})
+        }
+    }
+}
+
+fn struct_schema(def: &StructDef, todo: &mut Vec<&'static str>) -> Value {
+    let mut props = Map::new();
+    for f in def.fields {
+        let mut p = type_schema(&f.ty, todo);
+        if !f.patch_strategy.is_empty() {
+            p["x-kubernetes-patch-strategy"] = json!(f.patch_strategy);
+        }
+        if !f.merge_key.is_empty() {
+            p["x-kubernetes-patch-merge-key"] = json!(f.merge_key);
+        }
+        if let Some(list_type) = f.list_type.as_extension() {
+            p["x-kubernetes-list-type"] = json!(list_type);
+        }
+        if !f.list_map_keys.is_empty() {
+            p["x-kubernetes-list-map-keys"] = json!(f.list_map_keys);
+        }
+        if f.map_atomic {
+            p["x-kubernetes-map-type"] = json!("atomic");
+        }
+        props.insert(f.name.to_string(), p);
+    }
+    let mut out = json!({"type": "object", "properties": props});
+    if def.atomic {
+        out["x-kubernetes-map-type"] = json!("atomic");
+    }
+    out
+}
+
+/// Adds the schema of a built-in kind and every struct it reaches.
+fn add_builtin(rt: &ResourceType, root: &'static StructDef, schemas: &mut Map<String, Value>) {
+    let mut todo = vec![root.id];
+    let mut done = BTreeSet::new();
+    while let Some(id) = todo.pop() {
+        if !done.insert(id) {
+            continue;
+        }
+        let Some(def) = schema::struct_def(id) else {
+            continue;
+        };
+        let mut s = struct_schema(def, &mut todo);
+        if id == root.id {
+            s["x-kubernetes-group-version-kind"] =
+                json!([{"group": rt.group, "version": rt.version, "kind": rt.kind}]);
+        }
+        schemas.entry(component_name(id)).or_insert(s);
+    }
 }
 
 fn operation(rt: &ResourceType, action: &str, params: Vec<Value>) -> Value {
@@ -87,11 +187,28 @@ fn paths_for(rt: &ResourceType, paths: &mut Map<String, Value>) {
         format!("{base}/{}", rt.plural)
     };
     let item = format!("{collection}/{{name}}");
+    // kubectl builds a strategic merge patch only where the patch operation
+    // lists that media type.
+    let mut patch_types = vec![
+        "application/json-patch+json",
+        "application/merge-patch+json",
+    ];
+    if !rt.custom {
+        patch_types.push("application/strategic-merge-patch+json");
+    }
+    patch_types.push("application/apply-patch+yaml");
+    let body: Map<String, Value> = patch_types
+        .iter()
+        .map(|t| (t.to_string(), json!({"schema": {"type": "object"}})))
+        .collect();
+    let mut patch = operation(rt, "patch", Vec::new());
+    patch["requestBody"] = json!({"content": body});
     let mut patch_params = write_params();
     patch_params.push(query_param(
         "force",
         "Force is going to \"force\" Apply requests.",
     ));
+    patch["parameters"] = Value::Array(patch_params);
     paths.insert(
         collection,
         json!({
@@ -105,7 +222,7 @@ fn paths_for(rt: &ResourceType, paths: &mut Map<String, Value>) {
         json!({
             "get": operation(rt, "get", Vec::new()),
             "put": operation(rt, "put", write_params()),
-            "patch": operation(rt, "patch", patch_params),
+            "patch": patch,
             "delete": operation(rt, "delete", Vec::new()),
         }),
     );
@@ -139,7 +256,12 @@ pub fn v3_document(registry: &Registry, path: &str) -> Option<Value> {
     let mut schemas = Map::new();
     for rt in registry.in_group_version(group, version) {
         paths_for(rt, &mut paths);
-        schemas.insert(schema_name(rt), kind_schema(rt));
+        match builtin_root(rt) {
+            Some(root) => add_builtin(rt, root, &mut schemas),
+            None => {
+                schemas.insert(schema_name(rt), kind_schema(rt));
+            }
+        }
     }
     if paths.is_empty() {
         return None;
@@ -175,6 +297,32 @@ mod tests {
                 .any(|p| p["name"] == "fieldValidation")
         );
         assert!(v3_document(&r, "apis/apps/v9").is_none());
+        let dep = &doc["components"]["schemas"]["io.k8s.api.apps.v1.Deployment"];
+        assert_eq!(
+            dep["x-kubernetes-group-version-kind"][0]["kind"],
+            "Deployment"
+        );
+        let pod_spec = &doc["components"]["schemas"]["io.k8s.api.core.v1.PodSpec"];
+        let containers = &pod_spec["properties"]["containers"];
+        assert_eq!(containers["x-kubernetes-patch-merge-key"], "name");
+        assert_eq!(containers["x-kubernetes-patch-strategy"], "merge");
+        assert_eq!(containers["x-kubernetes-list-type"], "map");
+        assert_eq!(containers["x-kubernetes-list-map-keys"], json!(["name"]));
+        assert_eq!(
+            containers["items"]["allOf"][0]["$ref"],
+            "#/components/schemas/io.k8s.api.core.v1.Container"
+        );
+        let meta = &doc["components"]["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+        assert_eq!(
+            meta["properties"]["finalizers"]["x-kubernetes-patch-strategy"],
+            "merge"
+        );
+        // Every reference resolves inside the document.
+        let text = doc.to_string();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name = part.split('"').next().unwrap();
+            assert!(doc["components"]["schemas"].get(name).is_some(), "{name}");
+        }
         let index = v3_index(&r);
         assert_eq!(
             index["paths"]["api/v1"]["serverRelativeURL"],

@@ -913,3 +913,135 @@ fn kubectl_drives_the_sandbox() {
     let (found, out) = kubectl(&["-n", "kubectl", "get", "deployment", "web"], None);
     assert!(!found && out.contains("NotFound"), "{out}");
 }
+
+/// helm-ref: `$HELM_REF`, else `../shared/tools/helm-ref` beside the repository.
+fn helm_ref() -> PathBuf {
+    std::env::var_os("HELM_REF")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/helm-ref"))
+}
+
+fn helm(driver: &str, ns: &str, args: &[&str]) -> Result<Value, String> {
+    let path = helm_ref();
+    assert!(
+        path.exists(),
+        "helm-ref not found at {} (set HELM_REF)",
+        path.display()
+    );
+    let out = Command::new(&path)
+        .arg("--kubeconfig")
+        .arg(kubeconfig())
+        .args(["--driver", driver, "-n", ns])
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    if !out.status.success() {
+        return Err(format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(serde_json::from_str(&stdout).unwrap_or(Value::String(stdout)))
+}
+
+fn demo_chart(dir: &Path) -> PathBuf {
+    let chart = dir.join("demo");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  a: {{ .Values.a | default \"x\" | quote }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\n  {{- if .Values.neverReady }}\n  annotations:\n    sandbox.wheelhouse.dev/never-ready: \"true\"\n  {{- end }}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: app\n        image: nginx:1\n",
+    )
+    .unwrap();
+    chart
+}
+
+#[tokio::test]
+async fn helm_manages_releases_with_both_drivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = demo_chart(dir.path());
+    let chart = chart.to_str().unwrap();
+    let c = client().await;
+    for driver in ["secret", "configmap"] {
+        let ns = format!("helm-{driver}");
+        let installed = helm(
+            driver,
+            &ns,
+            &[
+                "install",
+                "r",
+                chart,
+                "--create-namespace",
+                "--wait",
+                "--timeout",
+                "20",
+            ],
+        )
+        .unwrap();
+        assert_eq!(installed["status"], "deployed", "{installed}");
+        let cms: Api<ConfigMap> = Api::namespaced(c.clone(), &ns);
+        assert_eq!(cms.get("r-cm").await.unwrap().data.unwrap()["a"], "x");
+
+        helm(driver, &ns, &["upgrade", "r", chart, "--set", "a=y"]).unwrap();
+        assert_eq!(cms.get("r-cm").await.unwrap().data.unwrap()["a"], "y");
+        helm(driver, &ns, &["rollback", "r", "1"]).unwrap();
+        assert_eq!(cms.get("r-cm").await.unwrap().data.unwrap()["a"], "x");
+
+        let history = helm(driver, &ns, &["history", "r"]).unwrap();
+        let statuses: Vec<&str> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            statuses,
+            vec!["superseded", "superseded", "deployed"],
+            "{history}"
+        );
+        // The records are where Helm's driver keeps them, labelled as Helm labels them.
+        let records = ListParams::default().labels("owner=helm,name=r");
+        let count = if driver == "secret" {
+            Api::<Secret>::namespaced(c.clone(), &ns)
+                .list(&records)
+                .await
+                .unwrap()
+                .items
+                .len()
+        } else {
+            cms.list(&records).await.unwrap().items.len()
+        };
+        assert_eq!(count, 3, "{driver}");
+        let listed = helm(driver, &ns, &["list"]).unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+
+        helm(driver, &ns, &["uninstall", "r"]).unwrap();
+        assert!(cms.get_opt("r-cm").await.unwrap().is_none());
+        assert_eq!(helm(driver, &ns, &["list", "-a"]).unwrap(), json!([]));
+    }
+    // --wait gives up on a workload that never becomes ready.
+    let err = helm(
+        "secret",
+        "helm-wait",
+        &[
+            "install",
+            "stuck",
+            chart,
+            "--create-namespace",
+            "--wait",
+            "--timeout",
+            "2",
+            "--set",
+            "neverReady=true",
+        ],
+    )
+    .unwrap_err();
+    assert!(err.contains("not ready"), "{err}");
+}
