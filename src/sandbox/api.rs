@@ -1633,6 +1633,143 @@ mod tests {
         assert_eq!(decode_continue("!!").unwrap_err().code, 400);
     }
 
+    fn cluster() -> Cluster {
+        Cluster::new(Settings {
+            ready_delay: Duration::ZERO,
+            server_address: "127.0.0.1:0".into(),
+            watch_history: 100,
+        })
+    }
+
+    fn rt(c: &Cluster, group: &str, version: &str, plural: &str) -> ResourceType {
+        c.registry.find(group, version, plural).unwrap().clone()
+    }
+
+    #[test]
+    fn no_op_updates_keep_the_resource_version() {
+        let mut c = cluster();
+        let cms = rt(&c, "", "v1", "configmaps");
+        let obj = json!({"metadata": {"name": "a"}, "data": {"k": "v"}});
+        let created = c
+            .create_object(&cms, "default", obj, false, Some("test"))
+            .unwrap();
+        let same = (*created).clone();
+        let updated = c
+            .update_object(&cms, "default", "a", same, false, false, "test")
+            .unwrap();
+        assert_eq!(
+            updated.pointer("/metadata/resourceVersion"),
+            created.pointer("/metadata/resourceVersion")
+        );
+        let mut changed = (*created).clone();
+        changed["data"]["k"] = json!("w");
+        let updated = c
+            .update_object(&cms, "default", "a", changed, false, false, "test")
+            .unwrap();
+        assert_ne!(
+            updated.pointer("/metadata/resourceVersion"),
+            created.pointer("/metadata/resourceVersion")
+        );
+    }
+
+    #[test]
+    fn terminating_namespaces_refuse_new_content() {
+        let mut c = cluster();
+        let nss = rt(&c, "", "v1", "namespaces");
+        let cms = rt(&c, "", "v1", "configmaps");
+        c.create_object(&nss, "", json!({"metadata": {"name": "t"}}), false, None)
+            .unwrap();
+        c.delete_object(&nss, "", "t", &DeleteOptions::default())
+            .unwrap();
+        let e = c
+            .create_object(&cms, "t", json!({"metadata": {"name": "x"}}), false, None)
+            .unwrap_err();
+        assert_eq!((e.code, e.reason), (403, "Forbidden"));
+        assert!(
+            e.message.ends_with(
+                "unable to create new content in namespace t because it is being terminated"
+            ),
+            "{}",
+            e.message
+        );
+        let e = c
+            .delete_object(&nss, "", "default", &DeleteOptions::default())
+            .unwrap_err();
+        assert_eq!(e.code, 403);
+    }
+
+    #[test]
+    fn generation_follows_spec_changes_only() {
+        let mut c = cluster();
+        let deps = rt(&c, "apps", "v1", "deployments");
+        let d = json!({"metadata": {"name": "d"}, "spec": {"replicas": 1}});
+        let created = c.create_object(&deps, "default", d, false, None).unwrap();
+        assert_eq!(created.pointer("/metadata/generation"), Some(&json!(1)));
+        let mut labelled = (*created).clone();
+        labelled["metadata"]["labels"] = json!({"a": "b"});
+        let o = c
+            .update_object(&deps, "default", "d", labelled, false, false, "m")
+            .unwrap();
+        assert_eq!(o.pointer("/metadata/generation"), Some(&json!(1)));
+        let mut scaled = (*o).clone();
+        scaled["spec"]["replicas"] = json!(3);
+        let o = c
+            .update_object(&deps, "default", "d", scaled, false, false, "m")
+            .unwrap();
+        assert_eq!(o.pointer("/metadata/generation"), Some(&json!(2)));
+    }
+
+    #[test]
+    fn dry_run_deletes_keep_the_object() {
+        let mut c = cluster();
+        let cms = rt(&c, "", "v1", "configmaps");
+        c.create_object(
+            &cms,
+            "default",
+            json!({"metadata": {"name": "a"}}),
+            false,
+            None,
+        )
+        .unwrap();
+        let dry = DeleteOptions {
+            dry: true,
+            ..DeleteOptions::default()
+        };
+        let (code, body) = c.delete_object(&cms, "default", "a", &dry).unwrap();
+        assert_eq!((code, body["status"].as_str()), (200, Some("Success")));
+        assert!(c.store.get("/configmaps", "default", "a").is_some());
+        let stale = DeleteOptions {
+            uid: Some("other".into()),
+            ..DeleteOptions::default()
+        };
+        assert_eq!(
+            c.delete_object(&cms, "default", "a", &stale)
+                .unwrap_err()
+                .code,
+            409
+        );
+    }
+
+    #[test]
+    fn objects_past_the_etcd_limit_are_refused() {
+        let mut c = cluster();
+        let leases = rt(&c, "coordination.k8s.io", "v1", "leases");
+        let at = |n: usize| json!({"metadata": {"name": "l", "annotations": {"a": "x".repeat(n)}}});
+        let base = serde_json::to_vec(&json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l", "namespace": "default", "annotations": {"a": ""}, "uid": new_uid(), "creationTimestamp": now_rfc3339()}})).unwrap().len();
+        let e = c
+            .create_object(&leases, "default", at(MAX_OBJECT_BYTES), false, None)
+            .unwrap_err();
+        assert_eq!(e.message, "etcdserver: request is too large");
+        c.create_object(
+            &leases,
+            "default",
+            at(MAX_OBJECT_BYTES - base - 64),
+            false,
+            None,
+        )
+        .unwrap();
+    }
+
     #[test]
     fn uids_are_version_4() {
         let u = new_uid();

@@ -43,8 +43,11 @@ pub use store::WATCH_HISTORY;
 /// The kubeconfig context (and cluster and user) name the sandbox writes.
 pub const CONTEXT: &str = "wheelhouse-sandbox";
 
-/// How often controllers run and the state file is saved.
+/// How often controllers run.
 pub const CONTROLLER_TICK: Duration = Duration::from_millis(50);
+/// How often, at most, the state file is rewritten while objects change (it is
+/// also written on stop).
+pub const STATE_SAVE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How to run a sandbox.
 #[derive(Debug, Clone)]
@@ -180,6 +183,7 @@ impl Sandbox {
                     };
                     let controllers = tokio::spawn(async move {
                         let mut saved = 0;
+                        let mut last_save = std::time::Instant::now();
                         let mut interval = tokio::time::interval(CONTROLLER_TICK);
                         loop {
                             tokio::select! {
@@ -189,7 +193,10 @@ impl Sandbox {
                             let mut c = tick_cluster.lock();
                             controllers::tick(&mut c);
                             if let Some(path) = &state_file {
-                                if c.store.revision() != saved {
+                                if c.store.revision() != saved
+                                    && last_save.elapsed() >= STATE_SAVE_INTERVAL
+                                {
+                                    last_save = std::time::Instant::now();
                                     match persist::save(&c, path) {
                                         Ok(()) => saved = c.store.revision(),
                                         Err(e) => eprintln!("wheelhouse sandbox: {e}"),
