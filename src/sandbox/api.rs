@@ -775,9 +775,9 @@ impl Cluster {
     fn validate(&self, rt: &ResourceType, obj: &mut Value, name: &str) -> Result<(), ApiError> {
         let rule = validate::name_rule(&rt.group, &rt.plural);
         let mut errs = validate::validate_name(name, rule);
-        errs.extend(validate::validate_labels(
-            obj.get("metadata").unwrap_or(&Value::Null),
-        ));
+        let meta = obj.get("metadata").unwrap_or(&Value::Null);
+        errs.extend(validate::validate_labels(meta));
+        errs.extend(validate::validate_annotations(meta));
         if rt.group.is_empty() && rt.plural == "secrets" {
             secret_data(obj, &mut errs)?;
         }
@@ -1754,20 +1754,22 @@ mod tests {
     fn objects_past_the_etcd_limit_are_refused() {
         let mut c = cluster();
         let leases = rt(&c, "coordination.k8s.io", "v1", "leases");
-        let at = |n: usize| json!({"metadata": {"name": "l", "annotations": {"a": "x".repeat(n)}}});
-        let base = serde_json::to_vec(&json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l", "namespace": "default", "annotations": {"a": ""}, "uid": new_uid(), "creationTimestamp": now_rfc3339()}})).unwrap().len();
+        let at = |n: usize| json!({"metadata": {"name": "l"}, "spec": {"holderIdentity": "x".repeat(n)}});
+        // What the stored form adds around the holder identity.
+        let mut stored = at(0);
+        stored["apiVersion"] = json!("coordination.k8s.io/v1");
+        stored["kind"] = json!("Lease");
+        stored["metadata"] = json!({"name": "l", "namespace": "default", "uid": new_uid(), "creationTimestamp": now_rfc3339()});
+        let fits = MAX_OBJECT_BYTES - serde_json::to_vec(&stored).unwrap().len();
         let e = c
-            .create_object(&leases, "default", at(MAX_OBJECT_BYTES), false, None)
+            .create_object(&leases, "default", at(fits + 1), false, None)
             .unwrap_err();
-        assert_eq!(e.message, "etcdserver: request is too large");
-        c.create_object(
-            &leases,
-            "default",
-            at(MAX_OBJECT_BYTES - base - 64),
-            false,
-            None,
-        )
-        .unwrap();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (500, "etcdserver: request is too large")
+        );
+        c.create_object(&leases, "default", at(fits), false, None)
+            .unwrap();
     }
 
     #[test]

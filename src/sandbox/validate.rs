@@ -11,6 +11,8 @@ use super::status::FieldError;
 pub const DNS1123_SUBDOMAIN_MAX: usize = 253;
 /// Longest DNS label (namespaces, Services).
 pub const DNS_LABEL_MAX: usize = 63;
+/// Annotations of one object hold at most this many bytes (keys and values).
+pub const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
 /// Secrets and ConfigMaps hold at most this many bytes of data, as the apiserver's
 /// validation allows.
 pub const MAX_SECRET_BYTES: usize = 1024 * 1024;
@@ -170,6 +172,27 @@ pub fn validate_labels(meta: &Value) -> Vec<FieldError> {
     errs
 }
 
+/// The total size of annotations, as `ValidateAnnotations` bounds it.
+pub fn validate_annotations(meta: &Value) -> Vec<FieldError> {
+    let size: usize = meta
+        .get("annotations")
+        .and_then(Value::as_object)
+        .map(|a| {
+            a.iter()
+                .map(|(k, v)| k.len() + v.as_str().map(str::len).unwrap_or_default())
+                .sum()
+        })
+        .unwrap_or_default();
+    if size > MAX_ANNOTATION_BYTES {
+        vec![FieldError::too_long(
+            "metadata.annotations",
+            MAX_ANNOTATION_BYTES,
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
 fn is_name_part(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
@@ -309,6 +332,14 @@ mod tests {
             "illegal base64 data at input byte 1"
         );
         assert!(decode_base64("aGVsbG8=x").is_err());
+    }
+
+    #[test]
+    fn annotations_are_bounded_at_the_limit() {
+        let with = |n: usize| serde_json::json!({"annotations": {"k": "x".repeat(n)}});
+        assert!(validate_annotations(&with(MAX_ANNOTATION_BYTES - 1)).is_empty());
+        let past = validate_annotations(&with(MAX_ANNOTATION_BYTES));
+        assert_eq!(past[0].body, "Too long: may not be more than 262144 bytes");
     }
 
     #[test]

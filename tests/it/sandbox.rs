@@ -686,16 +686,35 @@ async fn bad_requests_get_the_apiservers_codes() {
     .await
     .unwrap_err();
     assert_eq!(e.code, 422, "{}", e.message);
-    let mut big_obj = json!({"metadata": {"name": "big", "annotations": {}}});
-    for i in 0..4 {
-        big_obj["metadata"]["annotations"][format!("a{i}")] = json!("x".repeat(400 * 1024));
-    }
+    let mut big_annotations = json!({"metadata": {"name": "big", "annotations": {}}});
+    big_annotations["metadata"]["annotations"]["a"] = json!("x".repeat(300 * 1024));
     let e = raw(
         &c,
         "POST",
         path,
         "application/json",
-        serde_json::to_vec(&big_obj).unwrap(),
+        serde_json::to_vec(&big_annotations).unwrap(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!((e.code, e.reason.as_str()), (422, "Invalid"));
+    assert!(
+        e.message
+            .ends_with("metadata.annotations: Too long: may not be more than 262144 bytes"),
+        "{}",
+        e.message
+    );
+    let args: Vec<String> = (0..4).map(|_| "x".repeat(400 * 1024)).collect();
+    let big = json!({"metadata": {"name": "big"}, "spec": {
+        "selector": {"matchLabels": {"a": "b"}},
+        "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i", "args": args}]}}
+    }});
+    let e = raw(
+        &c,
+        "POST",
+        "/apis/apps/v1/namespaces/default/deployments",
+        "application/json",
+        serde_json::to_vec(&big).unwrap(),
     )
     .await
     .unwrap_err();
