@@ -15,6 +15,11 @@ use super::PatchError;
 /// The most operations kube-apiserver accepts in one JSON patch.
 pub const MAX_JSON_PATCH_OPERATIONS: usize = 10_000;
 
+/// The most bytes `copy` operations may add to a document in one patch
+/// (kube-apiserver's default `JSONPatchMaxCopyBytes`), counted as the
+/// copied values' compact JSON.
+pub const MAX_JSON_PATCH_COPY_BYTES: usize = 3 * 1024 * 1024;
+
 /// Applies an RFC 6902 patch (a JSON array of operations) to `doc`.
 pub fn apply_json_patch(doc: &Value, patch: &Value) -> Result<Value, PatchError> {
     let ops = decode(patch)?;
@@ -22,8 +27,10 @@ pub fn apply_json_patch(doc: &Value, patch: &Value) -> Result<Value, PatchError>
         return Err(PatchError::TooManyOperations { count: ops.len() });
     }
     let mut doc = doc.clone();
+    let mut copied_bytes = 0;
     for op in ops {
-        apply_op(&mut doc, op).map_err(|detail| PatchError::JsonPatchFailed { detail })?;
+        apply_op(&mut doc, op, &mut copied_bytes)
+            .map_err(|detail| PatchError::JsonPatchFailed { detail })?;
     }
     Ok(doc)
 }
@@ -66,7 +73,11 @@ pub(crate) fn go_type_error(value: &Value, go_type: &str) -> String {
     format!("json: cannot unmarshal {found} into Go value of type {go_type}")
 }
 
-fn apply_op(doc: &mut Value, op: Option<&Map<String, Value>>) -> Result<(), String> {
+fn apply_op(
+    doc: &mut Value,
+    op: Option<&Map<String, Value>>,
+    copied_bytes: &mut usize,
+) -> Result<(), String> {
     let kind = op
         .and_then(|op| op.get("op"))
         .and_then(Value::as_str)
@@ -87,7 +98,7 @@ fn apply_op(doc: &mut Value, op: Option<&Map<String, Value>>) -> Result<(), Stri
         "remove" => remove(doc, op),
         "replace" => replace(doc, op),
         "move" => move_op(doc, op),
-        "copy" => copy(doc, op),
+        "copy" => copy(doc, op, copied_bytes),
         _ => test(doc, op),
     }
 }
@@ -179,7 +190,7 @@ fn move_op(doc: &mut Value, op: &Map<String, Value>) -> Result<(), String> {
         .map_err(|e| format!("error in move for path: '{path}': {e}"))
 }
 
-fn copy(doc: &mut Value, op: &Map<String, Value>) -> Result<(), String> {
+fn copy(doc: &mut Value, op: &Map<String, Value>, copied_bytes: &mut usize) -> Result<(), String> {
     let from = string_field(op, "from").ok_or_else(|| {
         format!("copy operation failed to decode from: operation, missing from field: {MISSING}")
     })?;
@@ -195,6 +206,12 @@ fn copy(doc: &mut Value, op: &Map<String, Value>) -> Result<(), String> {
     let (container, key) = find_container(doc, path).ok_or_else(|| {
         format!("copy operation does not apply: doc is missing destination path: {path}: {MISSING}")
     })?;
+    *copied_bytes += value.to_string().len();
+    if *copied_bytes > MAX_JSON_PATCH_COPY_BYTES {
+        return Err(format!(
+            "Unable to complete the copy, the accumulated size increase of copy is {copied_bytes}, exceeding the limit {MAX_JSON_PATCH_COPY_BYTES}"
+        ));
+    }
     container_add(container, &key, value)
         .map_err(|e| format!("error while adding value during copy: {e}"))
 }
@@ -620,5 +637,30 @@ mod tests {
             err.to_string(),
             "Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001"
         );
+    }
+
+    #[test]
+    fn copy_size_limit() {
+        // A string marshals to its length plus two quotes.
+        let doc = |len: usize| json!({"s": "a".repeat(len)});
+        let copy = json!([{"op": "copy", "from": "/s", "path": "/t"}]);
+        assert!(apply(doc(MAX_JSON_PATCH_COPY_BYTES - 2), copy.clone()).is_ok());
+        let err = apply(doc(MAX_JSON_PATCH_COPY_BYTES - 1), copy).expect_err("past the limit");
+        assert_eq!(err.status_code(), 422);
+        assert_eq!(
+            detail(err),
+            format!(
+                "Unable to complete the copy, the accumulated size increase of copy is {}, exceeding the limit {}",
+                MAX_JSON_PATCH_COPY_BYTES + 1,
+                MAX_JSON_PATCH_COPY_BYTES
+            )
+        );
+        // The limit is per patch, summed over its copies.
+        let half = doc(MAX_JSON_PATCH_COPY_BYTES / 2);
+        let twice = json!([
+            {"op": "copy", "from": "/s", "path": "/t"},
+            {"op": "copy", "from": "/s", "path": "/u"}
+        ]);
+        assert!(apply(half, twice).is_err());
     }
 }

@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::fieldset::{self, FieldSet};
+use super::fieldset::{self, FieldSet, Path};
 use super::schema::{self, StructDef};
 use super::typed::{self, Shape};
 use super::{Gvk, PatchError};
@@ -86,6 +86,12 @@ fn conflict_message(conflicts: &[Conflict]) -> String {
 
 /// The manager recorded for fields an object had before its first apply.
 pub const BEFORE_FIRST_APPLY: &str = "before-first-apply";
+
+/// The most update entries an object keeps; older ones are merged.
+pub const MAX_UPDATE_MANAGERS: usize = 10;
+
+/// The manager the oldest update entries are merged into.
+pub const ANCIENT_CHANGES: &str = "ancient-changes";
 
 /// Metadata paths no manager owns (the apiserver's strip set).
 const STRIPPED_METADATA: &[&str] = &[
@@ -251,6 +257,10 @@ fn owned_fields(mut set: FieldSet, root: Option<&StructDef>) -> FieldSet {
 /// Server-side apply of `applied` by `manager` onto `live` (`None` creates).
 /// Returns the new object including `metadata.managedFields`; `now` is the
 /// RFC 3339 time recorded for the manager.
+///
+/// `kubectl` upgrading from client-side apply does not conflict on fields
+/// whose live values still match its last-applied annotation, as with the
+/// apiserver.
 pub fn server_side_apply(
     live: Option<&Value>,
     applied: &Value,
@@ -259,29 +269,104 @@ pub fn server_side_apply(
     gvk: &Gvk,
     now: &str,
 ) -> Result<Value, ApplyError> {
-    let Value::Object(applied_map) = applied else {
-        return Err(ApplyError::Patch(PatchError::BadRequest {
-            message: super::json_patch::go_type_error(applied, "map[string]interface {}"),
-        }));
-    };
-    let expected = if gvk.group.is_empty() {
+    match apply_once(live, applied, manager, force, gvk, now) {
+        Err(Failure::Conflicts(conflicts)) if manager == "kubectl" => {
+            let allowed = live
+                .and_then(|l| fields_of_last_applied(l, gvk))
+                .unwrap_or_default();
+            let rest: Vec<(Path, Conflict)> = conflicts
+                .into_iter()
+                .filter(|(path, _)| !allowed.contains(path))
+                .collect();
+            if rest.is_empty() {
+                apply_once(live, applied, manager, true, gvk, now).map_err(Failure::into_error)
+            } else {
+                Err(Failure::Conflicts(rest).into_error())
+            }
+        }
+        other => other.map_err(Failure::into_error),
+    }
+}
+
+/// Why one apply attempt failed: conflicts keep their raw paths so the
+/// client-side-apply upgrade can forgive some of them.
+enum Failure {
+    Conflicts(Vec<(Path, Conflict)>),
+    Error(ApplyError),
+}
+
+impl Failure {
+    fn into_error(self) -> ApplyError {
+        match self {
+            Failure::Conflicts(conflicts) => {
+                let mut conflicts: Vec<Conflict> = conflicts.into_iter().map(|(_, c)| c).collect();
+                conflicts.sort_by(|a, b| (&a.manager, &a.path).cmp(&(&b.manager, &b.path)));
+                ApplyError::Conflict(conflicts)
+            }
+            Failure::Error(err) => err,
+        }
+    }
+}
+
+impl From<ApplyError> for Failure {
+    fn from(err: ApplyError) -> Self {
+        Failure::Error(err)
+    }
+}
+
+/// The fields client-side apply's annotation set that still hold the
+/// annotated values live (the apiserver's `allowedConflictsFromLastApplied`).
+fn fields_of_last_applied(live: &Value, gvk: &Gvk) -> Option<FieldSet> {
+    let text = live
+        .pointer("/metadata/annotations")?
+        .get(LAST_APPLIED_ANNOTATION)?
+        .as_str()?;
+    let last_applied: Value = serde_json::from_str(text).ok()?;
+    if !last_applied.is_object() || string_at(&last_applied, "apiVersion") != api_version_of(gvk) {
+        return None;
+    }
+    let shape = Shape::root(schema::root_type(gvk));
+    let mut set = typed::field_set(&last_applied, shape);
+    let comparison = typed::compare(&last_applied, live, shape);
+    set.retain(|p| !comparison.changed.contains(p) && !comparison.removed.contains(p));
+    Some(set)
+}
+
+fn api_version_of(gvk: &Gvk) -> String {
+    if gvk.group.is_empty() {
         gvk.version.to_string()
     } else {
         format!("{}/{}", gvk.group, gvk.version)
+    }
+}
+
+fn apply_once(
+    live: Option<&Value>,
+    applied: &Value,
+    manager: &str,
+    force: bool,
+    gvk: &Gvk,
+    now: &str,
+) -> Result<Value, Failure> {
+    let Value::Object(applied_map) = applied else {
+        return Err(ApplyError::Patch(PatchError::BadRequest {
+            message: super::json_patch::go_type_error(applied, "map[string]interface {}"),
+        })
+        .into());
     };
+    let expected = api_version_of(gvk);
     let api_version = string_at(applied, "apiVersion");
     if api_version != expected {
         return Err(bad_request(format!(
             "Incorrect version specified in apply patch. Specified patch version: {api_version}, expected: {expected}"
-        )));
+        ))
+        .into());
     }
     if applied
         .pointer("/metadata/managedFields")
         .is_some_and(|v| !v.is_null())
     {
-        return Err(bad_request(
-            "metadata.managedFields must be nil".to_string(),
-        ));
+        return Err(bad_request("metadata.managedFields must be nil".to_string()).into());
     }
     let root = root_of(applied, Some(gvk));
     let shape = Shape::root(root);
@@ -304,7 +389,10 @@ pub fn server_side_apply(
             api_version: string_at(live_value, "apiVersion"),
             subresource: String::new(),
             time: None,
-            set: owned_fields(typed::field_set(live_value, shape), root),
+            set: owned_fields(
+                typed::compare(&Value::Object(Map::new()), live_value, shape).changed,
+                root,
+            ),
         });
     }
     let applied_set = owned_fields(typed::field_set(&config, shape), root);
@@ -333,15 +421,17 @@ pub fn server_side_apply(
                 .set
                 .retain(|p| !changed.contains(p) && !removed.contains(p));
         } else {
-            conflicts.extend(taken.iter().map(|path| Conflict {
-                manager: entry.printed(),
-                path: fieldset::display(path),
+            conflicts.extend(taken.iter().map(|path| {
+                let conflict = Conflict {
+                    manager: entry.printed(),
+                    path: fieldset::display(path),
+                };
+                (path.clone(), conflict)
             }));
         }
     }
     if !conflicts.is_empty() {
-        conflicts.sort_by(|a, b| (&a.manager, &a.path).cmp(&(&b.manager, &b.path)));
-        return Err(ApplyError::Conflict(conflicts));
+        return Err(Failure::Conflicts(conflicts));
     }
 
     // The apiserver stamps the time unless the apply changed nothing.
@@ -357,8 +447,37 @@ pub fn server_side_apply(
         time,
         set: applied_set,
     });
+    if manager == "kubectl" {
+        sync_last_applied(&mut merged, applied);
+    }
     write_entries(&mut merged, entries);
     Ok(merged)
+}
+
+/// The annotation client-side `kubectl apply` keeps its configuration in.
+pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// After `kubectl apply --server-side`, an object that carries client-side
+/// apply's annotation gets it rewritten to the configuration just applied
+/// (JSON with a trailing newline, the annotation itself left out), so a
+/// later client-side apply starts from it.
+fn sync_last_applied(object: &mut Value, applied: &Value) {
+    let has_annotation = object
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(LAST_APPLIED_ANNOTATION))
+        .and_then(Value::as_str)
+        .is_some_and(|v| !v.is_empty());
+    if !has_annotation {
+        return;
+    }
+    let mut config = applied.clone();
+    if let Some(Value::Object(annotations)) = config.pointer_mut("/metadata/annotations") {
+        annotations.remove(LAST_APPLIED_ANNOTATION);
+    }
+    let text = format!("{config}\n");
+    if let Some(Value::Object(annotations)) = object.pointer_mut("/metadata/annotations") {
+        annotations.insert(LAST_APPLIED_ANNOTATION.to_string(), Value::String(text));
+    }
 }
 
 /// Records in `new.metadata.managedFields` the fields `manager` changed from
@@ -381,6 +500,8 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &
             return;
         }
         Some(requested) if Some(requested) != old_fields.as_ref() => read_entries(new),
+        // Objects that exist untracked stay untracked until their first apply.
+        _ if old.is_some() && recorded.is_empty() => return,
         _ => recorded,
     };
     let empty = Value::Object(Map::new());
@@ -412,7 +533,53 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &
             set,
         });
     }
+    cap_update_managers(&mut entries);
     write_entries(new, entries);
+}
+
+/// Merges the oldest update entries, per API version, into
+/// [`ANCIENT_CHANGES`] entries until at most [`MAX_UPDATE_MANAGERS`] update
+/// entries are left (the apiserver's `capManagersManager`).
+fn cap_update_managers(entries: &mut Vec<Entry>) {
+    let mut updaters: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].operation == "Update")
+        .collect();
+    if updaters.len() <= MAX_UPDATE_MANAGERS {
+        return;
+    }
+    updaters.sort_by(|&a, &b| {
+        let (a, b) = (&entries[a], &entries[b]);
+        (&a.time, &a.manager, &a.api_version).cmp(&(&b.time, &b.manager, &b.api_version))
+    });
+    let mut remaining = updaters.len();
+    let mut first_by_version: Vec<(String, usize)> = Vec::new();
+    let mut merged_away = vec![false; entries.len()];
+    for index in updaters {
+        if remaining <= MAX_UPDATE_MANAGERS {
+            break;
+        }
+        let version = entries[index].api_version.clone();
+        let Some(&(_, first)) = first_by_version.iter().find(|(v, _)| *v == version) else {
+            first_by_version.push((version, index));
+            continue;
+        };
+        let bucket = (0..entries.len())
+            .find(|&i| !merged_away[i] && entries[i].is(ANCIENT_CHANGES, "Update", &version))
+            .unwrap_or_else(|| {
+                entries[first].manager = ANCIENT_CHANGES.to_string();
+                first
+            });
+        let merged = std::mem::take(&mut entries[index].set);
+        entries[bucket].set.extend(merged);
+        entries[bucket].time = entries[index].time.clone();
+        merged_away[index] = true;
+        remaining -= 1;
+    }
+    let mut index = 0;
+    entries.retain(|_| {
+        index += 1;
+        !merged_away[index - 1]
+    });
 }
 
 #[cfg(test)]
@@ -767,5 +934,113 @@ mod tests {
         let mut same = created.clone();
         record_update(Some(&created), &mut same, "b", T1);
         assert_eq!(same, created);
+    }
+
+    #[test]
+    fn update_entries_are_capped_by_merging_the_oldest() {
+        let configmap = |n: usize| {
+            let mut data = Map::new();
+            for i in 0..n {
+                data.insert(format!("k{i}"), json!("v"));
+            }
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": data})
+        };
+        let mut object = configmap(1);
+        record_update(None, &mut object, "m0", "2026-01-01T00:00:00Z");
+        let mut counts = Vec::new();
+        for n in 1..=MAX_UPDATE_MANAGERS {
+            let mut next = configmap(n + 1);
+            next["metadata"]["managedFields"] = object["metadata"]["managedFields"].clone();
+            record_update(
+                Some(&object),
+                &mut next,
+                &format!("m{n}"),
+                &format!("2026-01-01T00:{n:02}:00Z"),
+            );
+            object = next;
+            counts.push(managers(&object).len());
+        }
+        // Ten updaters fit; the eleventh merges the two oldest.
+        assert_eq!(counts[MAX_UPDATE_MANAGERS - 2], MAX_UPDATE_MANAGERS);
+        assert_eq!(counts[MAX_UPDATE_MANAGERS - 1], MAX_UPDATE_MANAGERS);
+        let names: Vec<String> = managers(&object).into_iter().map(|(m, _)| m).collect();
+        assert!(
+            !names.contains(&"m0".to_string()) && !names.contains(&"m1".to_string()),
+            "{names:?}"
+        );
+        let ancient = object["metadata"]["managedFields"]
+            .as_array()
+            .and_then(|entries| entries.iter().find(|e| e["manager"] == ANCIENT_CHANGES))
+            .expect("a bucket of old changes");
+        assert_eq!(
+            ancient["fieldsV1"]["f:data"],
+            json!({".": {}, "f:k0": {}, "f:k1": {}})
+        );
+        assert_eq!(ancient["time"], json!("2026-01-01T00:01:00Z"));
+    }
+
+    #[test]
+    fn untracked_objects_stay_untracked_until_applied() {
+        let old = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}});
+        let mut new = old.clone();
+        new["data"]["a"] = json!("2");
+        record_update(Some(&old), &mut new, "kubectl", T0);
+        assert!(new["metadata"].get("managedFields").is_none());
+    }
+
+    #[test]
+    fn kubectl_server_side_apply_refreshes_the_client_side_annotation() {
+        let mut live = deployment(1, "app:1");
+        live["metadata"]["annotations"] = json!({LAST_APPLIED_ANNOTATION: "{}\n", "other": "x"});
+        let created = server_side_apply(None, &live, "seed", false, &DEPLOYMENT, T0).expect("seed");
+        let applied = deployment(1, "app:1");
+        let result = server_side_apply(Some(&created), &applied, "kubectl", true, &DEPLOYMENT, T1)
+            .expect("apply");
+        let annotation = result["metadata"]["annotations"][LAST_APPLIED_ANNOTATION]
+            .as_str()
+            .expect("annotation kept");
+        assert_eq!(annotation, format!("{applied}\n"));
+        let other = server_side_apply(Some(&created), &applied, "helm", true, &DEPLOYMENT, T1)
+            .expect("apply");
+        assert_eq!(
+            other["metadata"]["annotations"][LAST_APPLIED_ANNOTATION],
+            json!("{}\n")
+        );
+    }
+
+    #[test]
+    fn kubectl_upgrades_from_client_side_apply_without_conflicts() {
+        let mut csa = deployment(2, "app:1");
+        let annotation = format!("{}\n", deployment(2, "app:1"));
+        csa["metadata"]["annotations"] = json!({LAST_APPLIED_ANNOTATION: annotation});
+        let mut live = csa.clone();
+        record_update(None, &mut live, "kubectl-client-side-apply", T0);
+
+        let mut ssa = deployment(2, "app:2");
+        ssa["metadata"]["annotations"] = json!({});
+        let upgraded = server_side_apply(Some(&live), &ssa, "kubectl", false, &DEPLOYMENT, T1)
+            .expect("fields matching the annotation are taken over");
+        assert_eq!(
+            upgraded["spec"]["template"]["spec"]["containers"][0]["image"],
+            json!("app:2")
+        );
+        // Another manager gets the conflict.
+        let err = server_side_apply(Some(&live), &ssa, "helm", false, &DEPLOYMENT, T1)
+            .expect_err("conflict");
+        assert!(
+            err.to_string().contains("kubectl-client-side-apply"),
+            "{err}"
+        );
+        // A field changed since the annotation was written still conflicts.
+        let mut drifted = live.clone();
+        drifted["spec"]["replicas"] = json!(7);
+        let mut scaled = drifted.clone();
+        record_update(Some(&live), &mut scaled, "kubectl-client-side-apply", T1);
+        let err = server_side_apply(Some(&scaled), &ssa, "kubectl", false, &DEPLOYMENT, T1)
+            .expect_err("replicas drifted");
+        assert_eq!(
+            err.to_string(),
+            "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas"
+        );
     }
 }

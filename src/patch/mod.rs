@@ -18,7 +18,7 @@ mod strategic;
 mod strategic_diff;
 mod typed;
 
-pub use json_patch::{MAX_JSON_PATCH_OPERATIONS, apply_json_patch};
+pub use json_patch::{MAX_JSON_PATCH_COPY_BYTES, MAX_JSON_PATCH_OPERATIONS, apply_json_patch};
 pub use managed::{ApplyError, record_update, server_side_apply};
 pub use merge_patch::{apply_merge_patch, create_merge_patch, create_three_way_json_merge};
 

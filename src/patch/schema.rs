@@ -5,6 +5,8 @@
 //! types; this module is its typed face (lookups, and iteration for the
 //! sandbox's OpenAPI documents).
 
+use serde_json::{Value, json};
+
 use super::Gvk;
 use super::schema_data::{KINDS, STRUCTS};
 
@@ -85,6 +87,32 @@ pub struct FieldDef {
     pub map_atomic: bool,
 }
 
+impl FieldDef {
+    /// The OpenAPI vendor extensions describing this field, as the sandbox
+    /// serves them (`x-kubernetes-patch-strategy`, `-patch-merge-key`,
+    /// `-list-type`, `-list-map-keys`, `-map-type`). The list type is the
+    /// resolved one, also where Kubernetes derives it from the strategy.
+    pub fn openapi_extensions(&self) -> Vec<(&'static str, Value)> {
+        let mut out = Vec::new();
+        if !self.patch_strategy.is_empty() {
+            out.push(("x-kubernetes-patch-strategy", json!(self.patch_strategy)));
+        }
+        if !self.merge_key.is_empty() {
+            out.push(("x-kubernetes-patch-merge-key", json!(self.merge_key)));
+        }
+        if let Some(list_type) = self.list_type.as_extension() {
+            out.push(("x-kubernetes-list-type", json!(list_type)));
+        }
+        if self.list_type == ListType::Map {
+            out.push(("x-kubernetes-list-map-keys", json!(self.list_map_keys)));
+        }
+        if self.map_atomic {
+            out.push(("x-kubernetes-map-type", json!("atomic")));
+        }
+        out
+    }
+}
+
 /// Builds a [`FieldDef`]; the generated table is written in these calls.
 #[allow(clippy::too_many_arguments)]
 pub(super) const fn field(
@@ -121,6 +149,16 @@ pub struct StructDef {
 }
 
 impl StructDef {
+    /// The type's own OpenAPI vendor extensions (`x-kubernetes-map-type:
+    /// atomic` for atomic structs).
+    pub fn openapi_extensions(&self) -> Vec<(&'static str, Value)> {
+        if self.atomic {
+            vec![("x-kubernetes-map-type", json!("atomic"))]
+        } else {
+            Vec::new()
+        }
+    }
+
     pub fn field(&self, json_name: &str) -> Option<&'static FieldDef> {
         let fields: &'static [FieldDef] = self.fields;
         fields
@@ -326,5 +364,33 @@ mod tests {
         }
         assert!(root_type(&Gvk::new("example.com", "v1", "Widget")).is_none());
         assert!(kinds().count() >= wanted.len());
+    }
+
+    #[test]
+    fn openapi_extensions() {
+        let containers = meta("", "v1", "Pod", &["spec", "containers"]);
+        assert_eq!(
+            containers.openapi_extensions(),
+            vec![
+                ("x-kubernetes-patch-strategy", json!("merge")),
+                ("x-kubernetes-patch-merge-key", json!("name")),
+                ("x-kubernetes-list-type", json!("map")),
+                ("x-kubernetes-list-map-keys", json!(["name"])),
+            ]
+        );
+        assert!(
+            meta("", "v1", "Pod", &["spec", "hostname"])
+                .openapi_extensions()
+                .is_empty()
+        );
+        let selector = meta("apps", "v1", "Deployment", &["spec", "selector"]);
+        let def = selector
+            .ty
+            .struct_def()
+            .expect("LabelSelector is described");
+        assert_eq!(
+            def.openapi_extensions(),
+            vec![("x-kubernetes-map-type", json!("atomic"))]
+        );
     }
 }

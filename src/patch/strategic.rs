@@ -73,11 +73,15 @@ fn strip_value(value: &mut Value) {
     }
 }
 
-pub(crate) fn is_directive_key(key: &str) -> bool {
+fn is_directive_key(key: &str) -> bool {
+    let prefixed = |prefix: &str| {
+        key.strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+    };
     key == DIRECTIVE
         || key == RETAIN_KEYS
-        || key.starts_with(&format!("{SET_ELEMENT_ORDER}/"))
-        || key.starts_with(&format!("{DELETE_FROM_PRIMITIVE_LIST}/"))
+        || prefixed(SET_ELEMENT_ORDER)
+        || prefixed(DELETE_FROM_PRIMITIVE_LIST)
 }
 
 pub(crate) fn internal(message: impl Into<String>) -> PatchError {

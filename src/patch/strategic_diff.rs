@@ -161,14 +161,10 @@ fn diff_maps(
 }
 
 /// Looks a field up; an unknown field only matters when its values differ.
-fn lookup_or_same<T>(
-    found: Result<T, PatchError>,
-    original: &[&Value],
-    modified: &[&Value],
-) -> Result<Option<T>, PatchError> {
+fn lookup_or_same<T>(found: Result<T, PatchError>, same: bool) -> Result<Option<T>, PatchError> {
     match found {
         Ok(found) => Ok(Some(found)),
-        Err(_) if original == modified => Ok(None),
+        Err(_) if same => Ok(None),
         Err(err) => Err(err),
     }
 }
@@ -181,18 +177,15 @@ fn diff_map_field(
     schema: Ty,
     mut options: DiffOptions,
 ) -> Result<(), PatchError> {
-    let (o, m) = (
-        Value::Object(original.clone()),
-        Value::Object(modified.clone()),
-    );
-    let Some((sub, meta)) = lookup_or_same(lookup_struct(schema, key), &[&o], &[&m])? else {
+    let found = lookup_or_same(lookup_struct(schema, key), original == modified)?;
+    let Some((sub, meta)) = found else {
         return Ok(());
     };
     let (retain, strategy) = split_strategy(&meta)?;
     options.build_retain_keys = retain;
     if strategy == "replace" {
         if !options.ignore_changes_and_additions {
-            patch.insert(key.to_string(), m);
+            patch.insert(key.to_string(), Value::Object(modified.clone()));
         }
         return Ok(());
     }
@@ -216,16 +209,15 @@ fn diff_list_field(
     schema: Ty,
     mut options: DiffOptions,
 ) -> Result<(), PatchError> {
-    let (o, m) = (
-        Value::Array(original.to_vec()),
-        Value::Array(modified.to_vec()),
-    );
-    let Some((elem, meta)) = lookup_or_same(lookup_slice(schema, key), &[&o], &[&m])? else {
+    let found = lookup_or_same(lookup_slice(schema, key), original == modified)?;
+    let Some((elem, meta)) = found else {
         return Ok(());
     };
     let (retain, strategy) = split_strategy(&meta)?;
     if strategy != "merge" {
-        replace_if_not_equal(key, &o, &m, patch, options);
+        if !options.ignore_changes_and_additions && original != modified {
+            patch.insert(key.to_string(), Value::Array(modified.to_vec()));
+        }
         return Ok(());
     }
     options.build_retain_keys = retain;

@@ -185,9 +185,13 @@ fn merge_list(lhs: &[Value], rhs: &[Value], shape: Shape) -> Vec<Value> {
     let item_shape = shape.item();
     let lhs_pes: Vec<PathElement> = lhs.iter().map(|v| item_element(&shape, v)).collect();
     let rhs_pes: Vec<PathElement> = rhs.iter().map(|v| item_element(&shape, v)).collect();
-    let mut observed_lhs: BTreeMap<&str, &Value> = BTreeMap::new();
+    // A key the live list holds twice matches no live item.
+    let mut observed_lhs: BTreeMap<&str, Option<&Value>> = BTreeMap::new();
     for (pe, v) in lhs_pes.iter().zip(lhs) {
-        observed_lhs.entry(pe).or_insert(v);
+        observed_lhs
+            .entry(pe)
+            .and_modify(|seen| *seen = None)
+            .or_insert(Some(v));
     }
     let mut observed_rhs: BTreeMap<&str, &Value> = BTreeMap::new();
     for (pe, v) in rhs_pes.iter().zip(rhs) {
@@ -215,7 +219,7 @@ fn merge_list(lhs: &[Value], rhs: &[Value], shape: Shape) -> Vec<Value> {
             if pe == rhs_pes[ri] {
                 merged_rhs.insert(pe);
                 out.extend(merge_item(
-                    observed_lhs.get(pe).copied(),
+                    observed_lhs.get(pe).copied().flatten(),
                     observed_rhs.get(pe).copied(),
                 ));
                 li += 1;
@@ -242,7 +246,7 @@ fn merge_list(lhs: &[Value], rhs: &[Value], shape: Shape) -> Vec<Value> {
             let pe = rhs_pes[ri].as_str();
             merged_rhs.insert(pe);
             out.extend(merge_item(
-                observed_lhs.get(pe).copied(),
+                observed_lhs.get(pe).copied().flatten(),
                 observed_rhs.get(pe).copied(),
             ));
             ri += 1;
@@ -401,5 +405,53 @@ pub(crate) fn remove_path(value: &mut Value, path: &Path, shape: Shape) {
         items.remove(index);
     } else {
         remove_path(&mut items[index], &rest.to_vec(), shape.item());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn associative_lists_merge_in_structured_merge_diffs_order() {
+        let shape = Shape::List {
+            elem: &Ty::Opaque("item"),
+            keys: &["key", "id"],
+            set: false,
+        };
+        let cases = [
+            // A different key value is another item.
+            (
+                json!([{"key": "a", "id": 1, "v": {"a": "a"}}]),
+                json!([{"key": "a", "id": 2, "v": {"a": "a"}}]),
+                json!([{"key": "a", "id": 1, "v": {"a": "a"}}, {"key": "a", "id": 2, "v": {"a": "a"}}]),
+            ),
+            (
+                json!([{"key": "b", "id": 2}]),
+                json!([{"key": "a", "id": 1}, {"key": "b", "id": 2}, {"key": "c", "id": 3}]),
+                json!([{"key": "a", "id": 1}, {"key": "b", "id": 2}, {"key": "c", "id": 3}]),
+            ),
+            // Applied items take the applied order; live-only ones keep their place.
+            (
+                json!([{"key": "x", "id": 1}, {"key": "y", "id": 2}, {"key": "z", "id": 3}]),
+                json!([{"key": "z", "id": 3}, {"key": "y", "id": 2}]),
+                json!([{"key": "x", "id": 1}, {"key": "z", "id": 3}, {"key": "y", "id": 2}]),
+            ),
+            (
+                json!([{"key": "x", "id": 1}, {"key": "y", "id": 2}, {"key": "z", "id": 3}]),
+                json!([{"key": "z", "id": 3}, {"key": "x", "id": 1}]),
+                json!([{"key": "y", "id": 2}, {"key": "z", "id": 3}, {"key": "x", "id": 1}]),
+            ),
+            // A key held twice live is replaced by the applied item alone.
+            (
+                json!([{"key": "a", "id": 1, "b": true}, {"key": "b", "id": 2}, {"key": "a", "id": 1, "n": 2}]),
+                json!([{"key": "a", "id": 1, "n": 3}, {"key": "c", "id": 3}, {"key": "b", "id": 2}]),
+                json!([{"key": "a", "id": 1, "n": 3}, {"key": "c", "id": 3}, {"key": "b", "id": 2}]),
+            ),
+        ];
+        for (live, applied, want) in cases {
+            assert_eq!(merge(&live, &applied, shape), want, "{live} + {applied}");
+        }
     }
 }

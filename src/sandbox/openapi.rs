@@ -124,26 +124,14 @@ fn struct_schema(def: &StructDef, todo: &mut Vec<&'static str>) -> Value {
     let mut props = Map::new();
     for f in def.fields {
         let mut p = type_schema(&f.ty, todo);
-        if !f.patch_strategy.is_empty() {
-            p["x-kubernetes-patch-strategy"] = json!(f.patch_strategy);
-        }
-        if !f.merge_key.is_empty() {
-            p["x-kubernetes-patch-merge-key"] = json!(f.merge_key);
-        }
-        if let Some(list_type) = f.list_type.as_extension() {
-            p["x-kubernetes-list-type"] = json!(list_type);
-        }
-        if !f.list_map_keys.is_empty() {
-            p["x-kubernetes-list-map-keys"] = json!(f.list_map_keys);
-        }
-        if f.map_atomic {
-            p["x-kubernetes-map-type"] = json!("atomic");
+        for (name, value) in f.openapi_extensions() {
+            p[name] = value;
         }
         props.insert(f.name.to_string(), p);
     }
     let mut out = json!({"type": "object", "properties": props});
-    if def.atomic {
-        out["x-kubernetes-map-type"] = json!("atomic");
+    for (name, value) in def.openapi_extensions() {
+        out[name] = value;
     }
     out
 }

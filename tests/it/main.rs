@@ -4,5 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod gotmpl_conformance;
+mod patch;
 mod sandbox;
 mod template;
