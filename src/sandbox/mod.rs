@@ -91,7 +91,9 @@ pub fn random_token() -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
-    #[error("cannot listen on {addr}: {source}")]
+    #[error(
+        "cannot listen on {addr}; is another server using it? Choose another address (--listen)"
+    )]
     Listen {
         addr: SocketAddr,
         #[source]
@@ -101,11 +103,11 @@ pub enum SandboxError {
     State(#[from] StateError),
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
-    #[error("cannot start the sandbox's runtime: {0}")]
+    #[error("cannot start the sandbox's runtime")]
     Runtime(#[source] std::io::Error),
     #[error("cannot build a client for the sandbox: {0}")]
     Client(String),
-    #[error("cannot write kubeconfig {path}: {source}")]
+    #[error("cannot write kubeconfig {path}")]
     Kubeconfig {
         path: PathBuf,
         #[source]

@@ -15,7 +15,7 @@ const STATE_KIND: &str = "WheelhouseSandboxState";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("sandbox state file {path}: {source}")]
+    #[error("cannot read or write the sandbox state file {path}")]
     Io {
         path: PathBuf,
         #[source]

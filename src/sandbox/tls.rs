@@ -14,9 +14,9 @@ use tokio_rustls::TlsAcceptor;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("cannot create the sandbox's certificates: {0}")]
+    #[error("cannot create the sandbox's certificates")]
     Certificate(#[from] rcgen::Error),
-    #[error("cannot configure TLS: {0}")]
+    #[error("cannot configure TLS")]
     Config(#[from] rustls::Error),
 }
 

@@ -1064,3 +1064,60 @@ async fn helm_manages_releases_with_both_drivers() {
     .unwrap_err();
     assert!(err.contains("not ready"), "{err}");
 }
+
+#[tokio::test]
+async fn the_cli_serves_writes_a_kubeconfig_and_saves_state_on_interrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kubeconfig");
+    let state = dir.path().join("state.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wheelhouse"))
+        .args(["sandbox", "--listen", "127.0.0.1:0", "--ready-delay", "0"])
+        .arg("--write-kubeconfig")
+        .arg(&kc)
+        .arg("--state")
+        .arg(&state)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if kc.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let text = std::fs::read_to_string(&kc).unwrap();
+    assert!(
+        text.contains("current-context: wheelhouse-sandbox"),
+        "{text}"
+    );
+    assert!(
+        text.contains("certificate-authority-data:") && text.contains("token:"),
+        "{text}"
+    );
+    let config = kube::Config::from_custom_kubeconfig(
+        kube::config::Kubeconfig::from_yaml(&text).unwrap(),
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap();
+    let c = kube::Client::try_from(config).unwrap();
+    let cms: Api<ConfigMap> = Api::namespaced(c, "default");
+    cms.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "from-cli"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    // Ctrl-C stops it and writes the state file.
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+    let saved = std::fs::read_to_string(&state).unwrap();
+    assert!(
+        saved.contains("from-cli"),
+        "the state file holds the new object"
+    );
+}
