@@ -863,6 +863,32 @@ fn kubectl_drives_the_sandbox() {
         ],
         None,
     );
+    // kubectl sends these two as protobuf.
+    ok(
+        &[
+            "-n",
+            "kubectl",
+            "create",
+            "secret",
+            "generic",
+            "sec",
+            "--from-literal=k=v",
+        ],
+        None,
+    );
+    let data = ok(
+        &[
+            "-n",
+            "kubectl",
+            "get",
+            "secret",
+            "sec",
+            "-o",
+            "jsonpath={.data.k}",
+        ],
+        None,
+    );
+    assert_eq!(data.trim(), "dg==");
     let yaml = ok(
         &["-n", "kubectl", "get", "configmap", "conf", "-o", "yaml"],
         None,
