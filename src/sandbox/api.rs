@@ -354,6 +354,10 @@ fn resource_request(
         return Err(ApiError::no_route());
     }
     let ns = p.namespace.clone().unwrap_or_default();
+    if p.subresource.as_deref() == Some("scale") && scalable(&rt) && rt.namespaced {
+        let name = p.name.as_deref().unwrap_or_default();
+        return patching::scale(&mut c, req, &rt, &ns, name);
+    }
     let status_sub = match p.subresource.as_deref() {
         None => false,
         Some("status") if rt.has_status => true,
@@ -414,6 +418,14 @@ fn resource_request(
     }
 }
 
+/// Kinds with a `scale` subresource (kubectl scale, HPAs).
+pub fn scalable(rt: &ResourceType) -> bool {
+    matches!(
+        (rt.group.as_str(), rt.plural.as_str()),
+        ("apps", "deployments" | "statefulsets" | "replicasets") | ("", "replicationcontrollers")
+    )
+}
+
 /// An object as served for the requested version: custom resources stored under
 /// another version are relabelled (the sandbox does no conversion).
 fn served(rt: &ResourceType, obj: &Value) -> Value {
@@ -425,7 +437,7 @@ fn served(rt: &ResourceType, obj: &Value) -> Value {
     obj
 }
 
-fn field_manager(req: &ApiRequest) -> String {
+pub fn field_manager(req: &ApiRequest) -> String {
     if let Some(m) = req.param("fieldManager").filter(|m| !m.is_empty()) {
         return m.to_string();
     }
@@ -437,7 +449,7 @@ fn field_manager(req: &ApiRequest) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn dry_run(req: &ApiRequest) -> Result<bool, ApiError> {
+pub fn dry_run(req: &ApiRequest) -> Result<bool, ApiError> {
     let values: Vec<&str> = req
         .query
         .iter()

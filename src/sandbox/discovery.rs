@@ -90,6 +90,17 @@ pub fn resource_list(registry: &Registry, group: &str, version: &str) -> Option<
                 "verbs": STATUS_VERBS,
             }));
         }
+        if super::api::scalable(t) {
+            resources.push(json!({
+                "name": format!("{}/scale", t.plural),
+                "singularName": "",
+                "namespaced": t.namespaced,
+                "group": "autoscaling",
+                "version": "v1",
+                "kind": "Scale",
+                "verbs": STATUS_VERBS,
+            }));
+        }
     }
     if resources.is_empty() {
         return None;
@@ -214,6 +225,7 @@ mod tests {
             .map(|x| x["name"].as_str().unwrap())
             .collect();
         assert!(names.contains(&"deployments") && names.contains(&"deployments/status"));
+        assert!(names.contains(&"deployments/scale") && !names.contains(&"daemonsets/scale"));
         assert!(resource_list(&r, "apps", "v2").is_none());
         let agg = aggregated(&r, false, "v2");
         assert_eq!(agg["items"].as_array().unwrap().len(), 9);

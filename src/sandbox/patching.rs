@@ -1,13 +1,19 @@
 //! PATCH requests: the four patch media types applied with the algorithms of
 //! `crate::patch` (JSON patch, JSON merge patch, strategic merge patch for
 //! built-in kinds, server-side apply with managed fields), then written through
-//! the same path as an update.
+//! the same path as an update. Also the `scale` subresource, an
+//! autoscaling/v1 Scale view of a workload's replicas that can be read,
+//! replaced and patched.
 
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::api::{ApiRequest, Cluster, now_rfc3339, yaml_to_json};
+use serde_json::json;
+
+use super::api::{
+    ApiRequest, ApiResponse, Cluster, dry_run, field_manager, now_rfc3339, yaml_to_json,
+};
 use super::resources::ResourceType;
 use super::status::{ApiError, FieldError};
 use crate::patch::{self, ApplyError, Gvk, PatchError};
@@ -153,4 +159,126 @@ pub fn patch(
         Some(&manager),
     )?;
     Ok((200, stored))
+}
+
+/// The autoscaling/v1 Scale of a workload.
+fn scale_of(obj: &Value) -> Value {
+    let meta = obj.get("metadata").cloned().unwrap_or_else(|| json!({}));
+    let pick = |k: &str| meta.get(k).cloned().unwrap_or(Value::Null);
+    let selector = obj
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    let replicas = obj.pointer("/spec/replicas").cloned().unwrap_or(json!(1));
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": pick("name"), "namespace": pick("namespace"), "uid": pick("uid"),
+            "resourceVersion": pick("resourceVersion"), "creationTimestamp": pick("creationTimestamp"),
+        },
+        "spec": {"replicas": replicas},
+        "status": {"replicas": obj.pointer("/status/replicas").cloned().unwrap_or(json!(0)), "selector": selector},
+    })
+}
+
+/// GET, PUT and PATCH of `/scale`: the new replica count is written to the
+/// workload's `spec.replicas` through the update path.
+pub fn scale(
+    c: &mut Cluster,
+    req: &ApiRequest,
+    rt: &ResourceType,
+    ns: &str,
+    name: &str,
+) -> Result<ApiResponse, ApiError> {
+    let old = c
+        .store
+        .get(&rt.store_key(), ns, name)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
+    let current = scale_of(&old);
+    let wanted = match req.method.as_str() {
+        "GET" => return Ok(ApiResponse::json(200, current)),
+        "PUT" => serde_json::from_slice::<Value>(&req.body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding Scale: {e}")))?,
+        "PATCH" => {
+            let ct = req
+                .content_type
+                .as_deref()
+                .and_then(|c| c.split(';').next())
+                .map(|c| c.trim().to_ascii_lowercase())
+                .unwrap_or_default();
+            let body: Value = serde_json::from_slice(&req.body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
+            match ct.as_str() {
+                JSON_PATCH => patch::apply_json_patch(&current, &body)?,
+                // A Scale has no lists: a strategic merge patch merges like a JSON merge patch.
+                MERGE_PATCH | STRATEGIC_PATCH => patch::apply_merge_patch(&current, &body)?,
+                other => {
+                    return Err(ApiError::unsupported_media_type(
+                        other,
+                        &[JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH],
+                    ));
+                }
+            }
+        }
+        method => {
+            return Err(ApiError::method_not_supported(
+                &rt.group,
+                &format!("{}/scale", rt.plural),
+                method,
+            ));
+        }
+    };
+    let rv = wanted
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .filter(|r| !r.is_empty());
+    if rv.is_some_and(|rv| {
+        Some(rv)
+            != old
+                .pointer("/metadata/resourceVersion")
+                .and_then(Value::as_str)
+    }) {
+        return Err(ApiError::stale(&rt.group, &rt.plural, name));
+    }
+    let Some(replicas) = wanted
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .filter(|r| *r >= 0)
+    else {
+        return Err(ApiError::invalid(
+            "autoscaling",
+            "Scale",
+            name,
+            &[FieldError::invalid(
+                "spec.replicas",
+                &wanted
+                    .pointer("/spec/replicas")
+                    .map(Value::to_string)
+                    .unwrap_or_default(),
+                "must be greater than or equal to 0",
+            )],
+        ));
+    };
+    let mut new = (*old).clone();
+    new["spec"]["replicas"] = json!(replicas);
+    let manager = field_manager(req);
+    let stored = c.write_update(
+        rt,
+        ns,
+        name,
+        &old,
+        &mut new,
+        false,
+        dry_run(req)?,
+        Some(&manager),
+    )?;
+    Ok(ApiResponse::json(200, scale_of(&stored)))
 }

@@ -947,6 +947,99 @@ fn kubectl_drives_the_sandbox() {
         None,
     );
     assert_eq!(replicas.trim(), "1");
+    // A strategic merge patch adds a container by its merge key; a later
+    // client-side apply (merge keys from /openapi/v3) changes the app's image
+    // and keeps the sidecar.
+    ok(
+        &[
+            "-n",
+            "kubectl",
+            "patch",
+            "deployment",
+            "web",
+            "-p",
+            r#"{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox"}]}}}}"#,
+        ],
+        None,
+    );
+    ok(
+        &["apply", "-f", "-"],
+        Some(&deployment.replace("nginx:1", "nginx:2")),
+    );
+    let images = ok(
+        &[
+            "-n",
+            "kubectl",
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[*].image}",
+        ],
+        None,
+    );
+    assert_eq!(images.trim(), "busybox nginx:2");
+    // The scale subresource.
+    ok(
+        &[
+            "-n",
+            "kubectl",
+            "scale",
+            "deployment",
+            "web",
+            "--replicas=0",
+        ],
+        None,
+    );
+    let replicas = ok(
+        &[
+            "-n",
+            "kubectl",
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ],
+        None,
+    );
+    assert_eq!(replicas.trim(), "0");
+    // Server-side apply, then a conflicting one refused and forced.
+    let ssa = deployment.replace("name: web\n", "name: ssa\n");
+    assert!(ok(&["apply", "--server-side", "-f", "-"], Some(&ssa)).contains("serverside-applied"));
+    ok(
+        &[
+            "-n",
+            "kubectl",
+            "scale",
+            "deployment",
+            "ssa",
+            "--replicas=5",
+        ],
+        None,
+    );
+    let (applied, conflict) = kubectl(&["apply", "--server-side", "-f", "-"], Some(&ssa));
+    assert!(
+        !applied && conflict.contains("conflict with \"kubectl\""),
+        "{conflict}"
+    );
+    ok(
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        Some(&ssa),
+    );
+    let replicas = ok(
+        &[
+            "-n",
+            "kubectl",
+            "get",
+            "deployment",
+            "ssa",
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ],
+        None,
+    );
+    assert_eq!(replicas.trim(), "2");
     let resources = ok(&["api-resources"], None);
     assert!(
         resources.contains("deployments") && resources.contains("apps/v1"),
