@@ -122,3 +122,75 @@ pub fn load(cluster: &mut Cluster, path: &Path) -> Result<(), StateError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::sandbox::api::Settings;
+
+    fn cluster() -> Cluster {
+        Cluster::new(Settings {
+            ready_delay: Duration::ZERO,
+            server_address: String::new(),
+            watch_history: 10,
+        })
+    }
+
+    #[test]
+    fn round_trip_keeps_objects_revision_and_custom_kinds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let mut c = cluster();
+        let crds = c
+            .registry
+            .find("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+            .unwrap()
+            .clone();
+        let crd = json!({"metadata": {"name": "gadgets.example.com"}, "spec": {"group": "example.com", "scope": "Namespaced",
+            "names": {"plural": "gadgets", "kind": "Gadget"}, "versions": [{"name": "v1", "served": true, "storage": true}]}});
+        c.create_object(&crds, "", crd, false, None).unwrap();
+        save(&c, &path).unwrap();
+        assert!(
+            !path.with_extension("tmp").exists(),
+            "the temporary file was renamed"
+        );
+        let mut restored = cluster();
+        load(&mut restored, &path).unwrap();
+        assert_eq!(restored.store.revision(), c.store.revision());
+        assert!(
+            restored
+                .registry
+                .find("example.com", "v1", "gadgets")
+                .is_some()
+        );
+        assert!(restored.store.get("/namespaces", "", "default").is_some());
+    }
+
+    #[test]
+    fn missing_files_are_fine_and_bad_ones_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        load(&mut cluster(), &path).unwrap();
+        for (text, reason) in [
+            ("not json", "expected ident"),
+            (
+                "{\"kind\": \"Other\"}",
+                "kind is not WheelhouseSandboxState",
+            ),
+            (
+                "{\"kind\": \"WheelhouseSandboxState\", \"version\": 9}",
+                "version is not 1",
+            ),
+            (
+                "{\"kind\": \"WheelhouseSandboxState\", \"version\": 1, \"resourceVersion\": 3, \"objects\": [{}]}",
+                "objects[0].object is missing",
+            ),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = load(&mut cluster(), &path).unwrap_err().to_string();
+            assert!(err.contains(reason) && err.contains("state.json"), "{err}");
+        }
+    }
+}
