@@ -57,6 +57,8 @@ pub struct Cluster {
     pub gc_needed: bool,
     /// The next ClusterIP to hand out (host part within 10.96.0.0/12).
     pub next_cluster_ip: u32,
+    /// The next NodePort to hand out, in the apiserver's default range.
+    pub next_node_port: u32,
 }
 
 impl Cluster {
@@ -68,6 +70,7 @@ impl Cluster {
             pending_ready: BTreeMap::new(),
             gc_needed: false,
             next_cluster_ip: 10,
+            next_node_port: controllers::NODE_PORT_FIRST,
         };
         for ns in INITIAL_NAMESPACES {
             let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});

@@ -17,6 +17,10 @@ use super::store::EventType;
 /// An object carrying this annotation with value "true" never becomes ready.
 pub const NEVER_READY_ANNOTATION: &str = "sandbox.wheelhouse.dev/never-ready";
 
+/// The NodePort range the apiserver allocates from by default (30000-32767).
+pub const NODE_PORT_FIRST: u32 = 30000;
+pub const NODE_PORT_LAST: u32 = 32767;
+
 /// Resources whose status this module simulates.
 fn workload(rt: &ResourceType) -> bool {
     matches!(
@@ -140,6 +144,12 @@ fn service_defaults(c: &mut Cluster, obj: &mut Value, old: Option<&Arc<Value>>, 
     if obj.pointer("/spec/sessionAffinity").is_none() {
         obj["spec"]["sessionAffinity"] = json!("None");
     }
+    let node_ports = matches!(kind.as_str(), "NodePort" | "LoadBalancer");
+    let old_ports: Vec<Value> = old
+        .and_then(|o| o.pointer("/spec/ports"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if let Some(ports) = obj.pointer_mut("/spec/ports").and_then(Value::as_array_mut) {
         for p in ports {
             if p.get("protocol").is_none() {
@@ -147,6 +157,30 @@ fn service_defaults(c: &mut Cluster, obj: &mut Value, old: Option<&Arc<Value>>, 
             }
             if p.get("targetPort").is_none() {
                 p["targetPort"] = p.get("port").cloned().unwrap_or(Value::Null);
+            }
+            if node_ports && p.get("nodePort").is_none_or(Value::is_null) {
+                // An update keeps the port's earlier allocation.
+                let kept = old_ports
+                    .iter()
+                    .find(|o| {
+                        o.get("port") == p.get("port") && o.get("protocol") == p.get("protocol")
+                    })
+                    .and_then(|o| o.get("nodePort"))
+                    .cloned();
+                p["nodePort"] = match kept {
+                    Some(n) => n,
+                    None => {
+                        let n = c.next_node_port;
+                        if !dry {
+                            c.next_node_port = if n >= NODE_PORT_LAST {
+                                NODE_PORT_FIRST
+                            } else {
+                                n + 1
+                            };
+                        }
+                        json!(n)
+                    }
+                };
             }
         }
     }

@@ -49,6 +49,7 @@ pub fn save(cluster: &Cluster, path: &Path) -> Result<(), StateError> {
         "version": STATE_VERSION,
         "resourceVersion": cluster.store.revision(),
         "nextClusterIP": cluster.next_cluster_ip,
+        "nextNodePort": cluster.next_node_port,
         "objects": objects,
     });
     let text = serde_json::to_vec(&doc).map_err(|e| StateError::Corrupt {
@@ -119,6 +120,9 @@ pub fn load(cluster: &mut Cluster, path: &Path) -> Result<(), StateError> {
     cluster.store = fresh;
     if let Some(ip) = doc.get("nextClusterIP").and_then(Value::as_u64) {
         cluster.next_cluster_ip = u32::try_from(ip).unwrap_or(cluster.next_cluster_ip);
+    }
+    if let Some(port) = doc.get("nextNodePort").and_then(Value::as_u64) {
+        cluster.next_node_port = u32::try_from(port).unwrap_or(cluster.next_node_port);
     }
     Ok(())
 }

@@ -455,6 +455,27 @@ async fn services_get_cluster_ips_and_workloads_become_ready() {
     let svc = svcs.create(&PostParams::default(), &svc).await.unwrap();
     let ip = svc.spec.unwrap().cluster_ip.unwrap();
     assert!(ip.starts_with("10.96."), "{ip}");
+    let np: Service = serde_json::from_value(
+        json!({"metadata": {"name": "np"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}}),
+    )
+    .unwrap();
+    let np = svcs.create(&PostParams::default(), &np).await.unwrap();
+    let port = np.spec.unwrap().ports.unwrap()[0].node_port.unwrap();
+    assert!((30000..=32767).contains(&port), "{port}");
+    // A port list sent again without nodePort keeps the allocation.
+    let resent = svcs
+        .patch(
+            "np",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"ports": [{"port": 80, "name": "http"}]}})),
+        )
+        .await
+        .unwrap();
+    let ports = resent.spec.unwrap().ports.unwrap();
+    assert_eq!(
+        (ports[0].name.as_deref(), ports[0].node_port),
+        (Some("http"), Some(port))
+    );
 
     let deps: Api<Deployment> = Api::namespaced(c.clone(), "workloads");
     let dep = |name: &str, annotations: Value| -> Deployment {
