@@ -530,7 +530,7 @@ fn decode_object(req: &ApiRequest, rt: &ResourceType) -> Result<Value, ApiError>
         protobuf::MEDIA_TYPE => match protobuf::decode(&req.body) {
             Ok(v) => Ok(v),
             Err(ProtobufError::Unsupported(_)) => {
-                return Err(ApiError::unsupported_media_type(&ct, &accepted[..2]));
+                return Err(ApiError::unsupported_media_type(&accepted[..2]));
             }
             Err(ProtobufError::Malformed(m)) => Err(m),
         },
@@ -540,7 +540,7 @@ fn decode_object(req: &ApiRequest, rt: &ResourceType) -> Result<Value, ApiError>
         "application/yaml" => std::str::from_utf8(&req.body)
             .map_err(|e| e.to_string())
             .and_then(yaml_to_json),
-        other => return Err(ApiError::unsupported_media_type(other, &accepted)),
+        _ => return Err(ApiError::unsupported_media_type(&accepted)),
     };
     let obj = match parsed {
         Ok(v @ Value::Object(_)) => v,

@@ -399,8 +399,9 @@ fn terminate_namespaces(c: &mut Cluster) -> bool {
         if remaining > 0 {
             continue;
         }
-        let (ns_rt, _) = (c.registry.find("", "v1", "namespaces").cloned(), ());
-        let Some(ns_rt) = ns_rt else { continue };
+        let Some(ns_rt) = c.registry.find("", "v1", "namespaces").cloned() else {
+            continue;
+        };
         let metadata_finalizers = ns_obj
             .pointer("/metadata/finalizers")
             .and_then(Value::as_array)

@@ -66,7 +66,7 @@ pub fn patch(
         .unwrap_or_default();
     let kinds = accepted(rt);
     if !kinds.contains(&ct.as_str()) {
-        return Err(ApiError::unsupported_media_type(&ct, &kinds));
+        return Err(ApiError::unsupported_media_type(&kinds));
     }
     let text = std::str::from_utf8(&req.body)
         .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
@@ -220,11 +220,12 @@ pub fn scale(
                 JSON_PATCH => patch::apply_json_patch(&current, &body)?,
                 // A Scale has no lists: a strategic merge patch merges like a JSON merge patch.
                 MERGE_PATCH | STRATEGIC_PATCH => patch::apply_merge_patch(&current, &body)?,
-                other => {
-                    return Err(ApiError::unsupported_media_type(
-                        other,
-                        &[JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH],
-                    ));
+                _ => {
+                    return Err(ApiError::unsupported_media_type(&[
+                        JSON_PATCH,
+                        MERGE_PATCH,
+                        STRATEGIC_PATCH,
+                    ]));
                 }
             }
         }

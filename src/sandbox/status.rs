@@ -217,8 +217,9 @@ impl ApiError {
         .with_details(json!({"group": group, "kind": resource}))
     }
 
-    pub fn unsupported_media_type(content_type: &str, accepted: &[&str]) -> ApiError {
-        let _ = content_type;
+    /// The apiserver's 415; like the apiserver, the message lists what is
+    /// accepted, not what was sent.
+    pub fn unsupported_media_type(accepted: &[&str]) -> ApiError {
         ApiError::new(
             415,
             "UnsupportedMediaType",
