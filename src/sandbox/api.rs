@@ -1,29 +1,28 @@
-//! The REST API: routes a request to discovery or to a verb on a resource, and
-//! carries out the verb against the store the way kube-apiserver's generic
-//! registry does (system metadata, optimistic concurrency, namespaces,
-//! finalizers, dry runs), answering every failure with a `Status`.
+//! The REST API's front: the cluster state, request and response types,
+//! routing of a path to discovery or to a verb on a resource, body decoding
+//! (JSON, YAML, protobuf) and request options, answering every failure with a
+//! `Status`.
 //!
-//! Owns request semantics. HTTP plumbing lives in `server`, streaming watches in
-//! `watch`, background behaviour in `controllers`.
+//! The verbs themselves live in `registry` (writes) and `reads` (list, watch,
+//! deletecollection), patches in `patching`; HTTP plumbing in `server`,
+//! streaming in `watch`, background behaviour in `controllers`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::controllers;
 use super::discovery;
 use super::openapi;
 use super::patching;
 use super::protobuf::{self, ProtobufError};
+use super::reads;
 use super::resources::{Registry, ResourceType};
-use super::selector::{FieldSelector, LabelSelector};
 use super::status::{self, ApiError, FieldError};
-use super::store::{EventType, Store};
-use super::validate;
-use super::watch::{WatchFilter, WatchPlan};
+use super::store::Store;
+use super::watch::WatchPlan;
 
 /// Largest request body the apiserver reads (its `MaxRequestBodyBytes`).
 pub const MAX_REQUEST_BYTES: usize = 3 * 1024 * 1024;
@@ -70,7 +69,7 @@ impl Cluster {
             pending_ready: BTreeMap::new(),
             gc_needed: false,
             next_cluster_ip: 10,
-            next_node_port: controllers::NODE_PORT_FIRST,
+            next_node_port: super::controllers::NODE_PORT_FIRST,
         };
         for ns in INITIAL_NAMESPACES {
             let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
@@ -131,18 +130,18 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
-    fn param(&self, key: &str) -> Option<&str> {
+    pub(super) fn param(&self, key: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
 
-    fn flag(&self, key: &str) -> bool {
+    pub(super) fn flag(&self, key: &str) -> bool {
         matches!(self.param(key), Some("true" | "1" | "True" | "TRUE"))
     }
 
-    fn wants_table(&self) -> bool {
+    pub(super) fn wants_table(&self) -> bool {
         self.accept.as_deref().is_some_and(|a| {
             a.split(',')
                 .next()
@@ -380,15 +379,15 @@ fn resource_request(
             let obj = served(&rt, obj);
             if req.wants_table() {
                 let rv = c.store.revision();
-                return Ok(ApiResponse::json(200, table(&[obj], rv)));
+                return Ok(ApiResponse::json(200, reads::table(&[obj], rv)));
             }
             Ok(ApiResponse::json(200, obj))
         }
         ("GET", None) if req.flag("watch") => {
             let ns = p.namespace.as_deref();
-            watch(&c, req, &rt, ns).map(|plan| ApiResponse::Watch(Box::new(plan)))
+            reads::watch(&c, req, &rt, ns).map(|plan| ApiResponse::Watch(Box::new(plan)))
         }
-        ("GET", None) => list(&c, req, &rt, p.namespace.as_deref()),
+        ("GET", None) => reads::list(&c, req, &rt, p.namespace.as_deref()),
         ("POST", None) if !needs_ns => {
             let body = decode_object(req, &rt)?;
             let manager = field_manager(req);
@@ -412,7 +411,7 @@ fn resource_request(
         }
         ("DELETE", None) if !needs_ns || !rt.namespaced => {
             let opts = DeleteOptions::from_request(req)?;
-            delete_collection(&mut c, req, &rt, &ns, &opts)
+            reads::delete_collection(&mut c, req, &rt, &ns, &opts)
         }
         ("POST" | "PUT" | "PATCH" | "DELETE", _) => Err(ApiError::no_route()),
         (method, _) => Err(ApiError::method_not_supported(
@@ -431,7 +430,7 @@ pub fn scalable(rt: &ResourceType) -> bool {
 
 /// An object as served for the requested version: custom resources stored under
 /// another version are relabelled (the sandbox does no conversion).
-fn served(rt: &ResourceType, obj: &Value) -> Value {
+pub(super) fn served(rt: &ResourceType, obj: &Value) -> Value {
     let mut obj = obj.clone();
     if let Some(m) = obj.as_object_mut() {
         m.insert("apiVersion".into(), json!(rt.api_version()));
@@ -592,702 +591,6 @@ pub fn check_type(obj: &Value, rt: &ResourceType) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Current time as Kubernetes writes timestamps (RFC 3339, seconds, UTC).
-pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default();
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
-}
-
-/// A random UUID (version 4) for metadata.uid.
-pub fn new_uid() -> String {
-    let mut b = [0u8; 16];
-    let _ = getrandom::fill(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
-/// The five characters generateName appends (k8s.io/apiserver's alphabet
-/// without vowels and look-alikes).
-fn name_suffix() -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut b = [0u8; 5];
-    let _ = getrandom::fill(&mut b);
-    b.iter()
-        .map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char)
-        .collect()
-}
-
-/// The object's metadata map, made an empty map first if it is missing or not
-/// a map. `obj` must be a JSON object (every caller decoded one).
-fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
-    let entry = &mut obj["metadata"];
-    if !entry.is_object() {
-        *entry = Value::Object(Map::new());
-    }
-    match entry {
-        Value::Object(m) => m,
-        _ => unreachable!("metadata was just made a map"),
-    }
-}
-
-fn meta_str<'a>(obj: &'a Value, field: &str) -> Option<&'a str> {
-    obj.get("metadata")?.get(field)?.as_str()
-}
-
-/// The spec-like content of an object: everything but metadata and status.
-fn spec_part(obj: &Value) -> Value {
-    let mut v = obj.clone();
-    if let Some(m) = v.as_object_mut() {
-        m.remove("metadata");
-        m.remove("status");
-        m.remove("apiVersion");
-        m.remove("kind");
-    }
-    v
-}
-
-fn namespace_exists(c: &Cluster, ns: &str) -> Result<(), ApiError> {
-    match c.store.get("/namespaces", "", ns) {
-        None => Err(ApiError::not_found("", "namespaces", ns)),
-        Some(_) => Ok(()),
-    }
-}
-
-fn namespace_terminating(c: &Cluster, ns: &str) -> bool {
-    c.store
-        .get("/namespaces", "", ns)
-        .is_some_and(|n| n.pointer("/metadata/deletionTimestamp").is_some())
-}
-
-impl Cluster {
-    /// Creates an object as the generic registry does; returns what was stored
-    /// (or would be, for a dry run).
-    pub fn create_object(
-        &mut self,
-        rt: &ResourceType,
-        ns: &str,
-        mut obj: Value,
-        dry: bool,
-        manager: Option<&str>,
-    ) -> Result<Arc<Value>, ApiError> {
-        obj["apiVersion"] = json!(rt.api_version());
-        obj["kind"] = json!(rt.kind);
-        let meta = meta_mut(&mut obj);
-        if rt.namespaced {
-            match meta.get("namespace").and_then(Value::as_str) {
-                Some(given) if !given.is_empty() && given != ns => {
-                    return Err(ApiError::bad_request(
-                        "the namespace of the provided object does not match the namespace sent on the request",
-                    ));
-                }
-                _ => {
-                    meta.insert("namespace".into(), json!(ns));
-                }
-            }
-        } else {
-            meta.remove("namespace");
-        }
-        for system in [
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "uid",
-            "selfLink",
-            "generation",
-        ] {
-            meta.remove(system);
-        }
-        if meta
-            .get("resourceVersion")
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
-        {
-            return Err(ApiError::unclassified(
-                "resourceVersion should not be set on objects to be created",
-            ));
-        }
-        meta.remove("resourceVersion");
-        let mut name = meta
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        if name.is_empty() {
-            if let Some(prefix) = meta
-                .get("generateName")
-                .and_then(Value::as_str)
-                .filter(|p| !p.is_empty())
-            {
-                name = format!("{prefix}{}", name_suffix());
-                meta.insert("name".into(), json!(name));
-            }
-        }
-        self.validate(rt, &mut obj, &name)?;
-        if rt.namespaced {
-            namespace_exists(self, ns)?;
-            if namespace_terminating(self, ns) {
-                return Err(ApiError::forbidden(
-                    &rt.group,
-                    &rt.plural,
-                    &name,
-                    &format!(
-                        "unable to create new content in namespace {ns} because it is being terminated"
-                    ),
-                ));
-            }
-        }
-        let key = rt.store_key();
-        let store_ns = if rt.namespaced { ns } else { "" };
-        if self.store.get(&key, store_ns, &name).is_some() {
-            return Err(ApiError::already_exists(&rt.group, &rt.plural, &name));
-        }
-        let meta = meta_mut(&mut obj);
-        meta.insert("uid".into(), json!(new_uid()));
-        meta.insert("creationTimestamp".into(), json!(now_rfc3339()));
-        if rt.has_generation {
-            meta.insert("generation".into(), json!(1));
-        }
-        let now = now_rfc3339();
-        controllers::on_write(self, rt, &mut obj, None, dry);
-        if let Some(manager) = manager {
-            patching::record_update(None, &mut obj, manager, &now);
-        }
-        check_size(&obj)?;
-        if rt.plural == "customresourcedefinitions" && rt.group == "apiextensions.k8s.io" && !dry {
-            self.registry.register_crd(&obj).map_err(|e| {
-                ApiError::invalid(
-                    &rt.group,
-                    &rt.kind,
-                    &name,
-                    &[FieldError::required(e.split(':').next().unwrap_or(""), "")],
-                )
-            })?;
-            established(&mut obj);
-        }
-        if dry {
-            return Ok(Arc::new(obj));
-        }
-        let stored = self.store.put(&key, store_ns, &name, obj, EventType::Added);
-        controllers::after_write(self, rt, &stored);
-        Ok(stored)
-    }
-
-    /// Name, labels and kind-specific validation; normalises Secret stringData.
-    fn validate(&self, rt: &ResourceType, obj: &mut Value, name: &str) -> Result<(), ApiError> {
-        let rule = validate::name_rule(&rt.group, &rt.plural);
-        let mut errs = validate::validate_name(name, rule);
-        let meta = obj.get("metadata").unwrap_or(&Value::Null);
-        errs.extend(validate::validate_labels(meta));
-        errs.extend(validate::validate_annotations(meta));
-        if rt.group.is_empty() && rt.plural == "secrets" {
-            secret_data(obj, &mut errs)?;
-        }
-        if rt.group.is_empty() && rt.plural == "configmaps" {
-            let size: usize = ["data", "binaryData"]
-                .iter()
-                .filter_map(|f| obj.get(*f).and_then(Value::as_object))
-                .flat_map(|m| m.iter())
-                .map(|(k, v)| k.len() + v.as_str().map(str::len).unwrap_or_default())
-                .sum();
-            if size > validate::MAX_SECRET_BYTES {
-                errs.push(FieldError::too_long("", validate::MAX_SECRET_BYTES));
-            }
-        }
-        if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
-            if let Err(e) = super::resources::crd_types(obj) {
-                let field = e.split(':').next().unwrap_or_default();
-                errs.push(FieldError::required(field, ""));
-            }
-            let group = obj
-                .pointer("/spec/group")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let plural = obj
-                .pointer("/spec/names/plural")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let want = format!("{plural}.{group}");
-            if name != want {
-                errs.push(FieldError::invalid(
-                    "metadata.name",
-                    name,
-                    "must be spec.names.plural+\".\"+spec.group",
-                ));
-            }
-        }
-        if errs.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::invalid(&rt.group, &rt.kind, name, &errs))
-        }
-    }
-
-    /// Replaces an object (PUT), or its status for the status subresource.
-    #[allow(clippy::too_many_arguments)]
-    pub fn update_object(
-        &mut self,
-        rt: &ResourceType,
-        ns: &str,
-        name: &str,
-        mut obj: Value,
-        status_only: bool,
-        dry: bool,
-        manager: &str,
-    ) -> Result<Arc<Value>, ApiError> {
-        let body_name = meta_str(&obj, "name").unwrap_or_default().to_string();
-        if body_name != name {
-            return Err(ApiError::bad_request(format!(
-                "the name of the object ({body_name}) does not match the name on the URL ({name})"
-            )));
-        }
-        if rt.namespaced {
-            if let Some(given) = meta_str(&obj, "namespace").filter(|g| !g.is_empty()) {
-                if given != ns {
-                    return Err(ApiError::bad_request(
-                        "the namespace of the provided object does not match the namespace sent on the request",
-                    ));
-                }
-            }
-        }
-        let old = self
-            .store
-            .get(&rt.store_key(), ns, name)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
-        if let Some(rv) = meta_str(&obj, "resourceVersion").filter(|r| !r.is_empty()) {
-            if Some(rv) != meta_str(&old, "resourceVersion") {
-                return Err(ApiError::stale(&rt.group, &rt.plural, name));
-            }
-        }
-        if let Some(uid) = meta_str(&obj, "uid").filter(|u| !u.is_empty()) {
-            let have = meta_str(&old, "uid").unwrap_or_default();
-            if uid != have {
-                return Err(ApiError::conflict(
-                    &rt.group,
-                    &rt.plural,
-                    name,
-                    &format!(
-                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {have}"
-                    ),
-                ));
-            }
-        }
-        self.write_update(
-            rt,
-            ns,
-            name,
-            &old,
-            &mut obj,
-            status_only,
-            dry,
-            Some(manager),
-        )
-    }
-
-    /// The common tail of update and patch: system fields, status handling,
-    /// generation, validation, controllers, and the write itself.
-    #[allow(clippy::too_many_arguments)]
-    pub fn write_update(
-        &mut self,
-        rt: &ResourceType,
-        ns: &str,
-        name: &str,
-        old: &Arc<Value>,
-        obj: &mut Value,
-        status_only: bool,
-        dry: bool,
-        manager: Option<&str>,
-    ) -> Result<Arc<Value>, ApiError> {
-        if status_only {
-            let status = obj.get("status").cloned();
-            let mut merged = (**old).clone();
-            match status {
-                Some(s) => merged["status"] = s,
-                None => {
-                    if let Some(m) = merged.as_object_mut() {
-                        m.remove("status");
-                    }
-                }
-            }
-            if let (Some(mf), Some(meta)) = (
-                obj.pointer("/metadata/managedFields").cloned(),
-                merged.get_mut("metadata"),
-            ) {
-                meta["managedFields"] = mf;
-            }
-            *obj = merged;
-        } else if rt.has_status {
-            match old.get("status") {
-                Some(s) => obj["status"] = s.clone(),
-                None => {
-                    if let Some(m) = obj.as_object_mut() {
-                        m.remove("status");
-                    }
-                }
-            }
-        }
-        obj["apiVersion"] = json!(rt.api_version());
-        obj["kind"] = json!(rt.kind);
-        let old_meta = old.get("metadata").cloned().unwrap_or_else(|| json!({}));
-        let meta = meta_mut(obj);
-        for system in [
-            "uid",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "generation",
-        ] {
-            match old_meta.get(system) {
-                Some(v) => meta.insert(system.into(), v.clone()),
-                None => meta.remove(system),
-            };
-        }
-        meta.insert("name".into(), json!(name));
-        if rt.namespaced {
-            meta.insert("namespace".into(), json!(ns));
-        } else {
-            meta.remove("namespace");
-        }
-        meta.insert(
-            "resourceVersion".into(),
-            old_meta
-                .get("resourceVersion")
-                .cloned()
-                .unwrap_or(Value::Null),
-        );
-        if old_meta.get("deletionTimestamp").is_some() {
-            // Finalizers may only be removed once deletion started.
-            let had: Vec<Value> = old_meta
-                .get("finalizers")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let now: Vec<Value> = meta
-                .get("finalizers")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            if now.iter().any(|f| !had.contains(f)) {
-                return Err(ApiError::forbidden(
-                    &rt.group,
-                    &rt.plural,
-                    name,
-                    "no new finalizers can be added if the object is being deleted",
-                ));
-            }
-        }
-        if rt.has_generation && spec_part(old) != spec_part(obj) {
-            let g = old_meta
-                .get("generation")
-                .and_then(Value::as_i64)
-                .unwrap_or(0)
-                + 1;
-            meta_mut(obj).insert("generation".into(), json!(g));
-        }
-        self.validate(rt, obj, name)?;
-        let now = now_rfc3339();
-        controllers::on_write(self, rt, obj, Some(old), dry);
-        if let Some(manager) = manager {
-            patching::record_update(Some(old), obj, manager, &now);
-        }
-        if without_volatile(obj) == without_volatile(old) {
-            // No change: the apiserver does not write, the resourceVersion stays.
-            return Ok(old.clone());
-        }
-        check_size(obj)?;
-        if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" && !dry {
-            let _ = self.registry.register_crd(obj);
-        }
-        if dry {
-            return Ok(Arc::new(obj.clone()));
-        }
-        let key = rt.store_key();
-        let deleting = obj.pointer("/metadata/deletionTimestamp").is_some();
-        let finalizers_left = obj
-            .pointer("/metadata/finalizers")
-            .and_then(Value::as_array)
-            .is_some_and(|f| !f.is_empty());
-        if deleting && !finalizers_left {
-            let stored = self
-                .store
-                .put(&key, ns, name, obj.clone(), EventType::Modified);
-            self.finish_delete(rt, ns, name);
-            return Ok(stored);
-        }
-        let stored = self
-            .store
-            .put(&key, ns, name, obj.clone(), EventType::Modified);
-        controllers::after_write(self, rt, &stored);
-        Ok(stored)
-    }
-
-    /// Removes an object for good, with what its kind's removal implies.
-    pub fn finish_delete(&mut self, rt: &ResourceType, ns: &str, name: &str) -> Option<Arc<Value>> {
-        let gone = self.store.remove(&rt.store_key(), ns, name)?;
-        self.gc_needed = true;
-        self.pending_ready
-            .remove(&(rt.store_key(), ns.to_string(), name.to_string()));
-        if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
-            if let Some(types) = self.registry.unregister_crd(name) {
-                if let Some(t) = types.first() {
-                    self.store.drop_resource(&t.store_key());
-                }
-            }
-        }
-        Some(gone)
-    }
-
-    /// DELETE of one object: finalizers and propagation as the registry does.
-    pub fn delete_object(
-        &mut self,
-        rt: &ResourceType,
-        ns: &str,
-        name: &str,
-        opts: &DeleteOptions,
-    ) -> Result<(u16, Value), ApiError> {
-        let old = self
-            .store
-            .get(&rt.store_key(), ns, name)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
-        let uid = meta_str(&old, "uid").unwrap_or_default().to_string();
-        if let Some(want) = &opts.uid {
-            if *want != uid {
-                return Err(ApiError::conflict(
-                    &rt.group,
-                    &rt.plural,
-                    name,
-                    &format!(
-                        "Precondition failed: UID in precondition: {want}, UID in object meta: {uid}"
-                    ),
-                ));
-            }
-        }
-        if let Some(want) = &opts.resource_version {
-            let have = meta_str(&old, "resourceVersion").unwrap_or_default();
-            if want != have {
-                return Err(ApiError::conflict(
-                    &rt.group,
-                    &rt.plural,
-                    name,
-                    &format!(
-                        "Precondition failed: ResourceVersion in precondition: {want}, ResourceVersion in object meta: {have}"
-                    ),
-                ));
-            }
-        }
-        let mut obj = (*old).clone();
-        let mut finalizers: Vec<Value> = obj
-            .pointer("/metadata/finalizers")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let is_namespace = rt.group.is_empty() && rt.plural == "namespaces";
-        match opts.propagation.as_deref() {
-            Some("Foreground") if !finalizers.contains(&json!("foregroundDeletion")) => {
-                finalizers.push(json!("foregroundDeletion"))
-            }
-            Some("Orphan") if !finalizers.contains(&json!("orphan")) => {
-                finalizers.push(json!("orphan"))
-            }
-            _ => {}
-        }
-        if is_namespace && INITIAL_NAMESPACES.contains(&name) && name != "kube-node-lease" {
-            return Err(ApiError::forbidden(
-                "",
-                "namespaces",
-                name,
-                "this namespace may not be deleted",
-            ));
-        }
-        let graceful = is_namespace || !finalizers.is_empty();
-        if graceful {
-            if obj.pointer("/metadata/deletionTimestamp").is_none() {
-                let meta = meta_mut(&mut obj);
-                meta.insert("deletionTimestamp".into(), json!(now_rfc3339()));
-                meta.insert("deletionGracePeriodSeconds".into(), json!(0));
-                if !finalizers.is_empty() {
-                    meta.insert("finalizers".into(), Value::Array(finalizers));
-                }
-                if is_namespace {
-                    obj["status"] = json!({"phase": "Terminating"});
-                }
-                if opts.dry {
-                    return Ok((200, obj));
-                }
-                let stored = self
-                    .store
-                    .put(&rt.store_key(), ns, name, obj, EventType::Modified);
-                self.gc_needed = true;
-                return Ok((200, (*stored).clone()));
-            }
-            return Ok((200, obj));
-        }
-        if opts.dry {
-            return Ok((200, status::success(name, &rt.group, &rt.plural, &uid)));
-        }
-        let gone = self.finish_delete(rt, ns, name);
-        if rt.group.is_empty() && rt.plural == "pods" {
-            return Ok((200, gone.map(|g| (*g).clone()).unwrap_or(Value::Null)));
-        }
-        Ok((200, status::success(name, &rt.group, &rt.plural, &uid)))
-    }
-}
-
-/// An object without what changes on every write, to detect no-op updates.
-fn without_volatile(obj: &Value) -> Value {
-    let mut v = obj.clone();
-    if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.remove("resourceVersion");
-        if let Some(Value::Array(entries)) = meta.get_mut("managedFields") {
-            for e in entries {
-                if let Some(e) = e.as_object_mut() {
-                    e.remove("time");
-                }
-            }
-        }
-    }
-    v
-}
-
-/// The CRD's status once it serves its kinds.
-fn established(crd: &mut Value) {
-    let names = crd.pointer("/spec/names").cloned().unwrap_or(Value::Null);
-    let stored: Vec<Value> = crd
-        .pointer("/spec/versions")
-        .and_then(Value::as_array)
-        .map(|vs| {
-            vs.iter()
-                .filter(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
-                .filter_map(|v| v.get("name").cloned())
-                .collect()
-        })
-        .unwrap_or_default();
-    let now = now_rfc3339();
-    crd["status"] = json!({
-        "acceptedNames": names,
-        "conditions": [
-            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found", "lastTransitionTime": now},
-            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted", "lastTransitionTime": now},
-        ],
-        "storedVersions": stored,
-    });
-}
-
-/// Secret `data` must be base64 (a decode error, 400); `stringData` is folded
-/// into `data` as the apiserver's conversion does; the total is bounded.
-fn secret_data(obj: &mut Value, errs: &mut Vec<FieldError>) -> Result<(), ApiError> {
-    let mut size = 0usize;
-    if let Some(data) = obj.get("data") {
-        let Some(map) = data.as_object() else {
-            if data.is_null() {
-                return Ok(());
-            }
-            return Err(ApiError::bad_request(
-                "Secret in version \"v1\" cannot be handled as a Secret: json: cannot unmarshal into Go struct field Secret.data of type map[string][]uint8",
-            ));
-        };
-        for v in map.values() {
-            let text = v.as_str().ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "Secret in version \"v1\" cannot be handled as a Secret: json: cannot unmarshal {} into Go struct field Secret.data of type []uint8",
-                    json_kind(v)
-                ))
-            })?;
-            let bytes = validate::decode_base64(text).map_err(|e| {
-                ApiError::bad_request(format!(
-                    "Secret in version \"v1\" cannot be handled as a Secret: {e}"
-                ))
-            })?;
-            size += bytes.len();
-        }
-    }
-    if let Some(string_data) = obj.get("stringData").and_then(Value::as_object).cloned() {
-        let encoded: Vec<(String, Value)> = string_data
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    json!(base64_encode(v.as_str().unwrap_or_default().as_bytes())),
-                )
-            })
-            .collect();
-        if !obj.get("data").is_some_and(Value::is_object) {
-            obj["data"] = json!({});
-        }
-        if let Some(data) = obj.get_mut("data").and_then(Value::as_object_mut) {
-            for (k, v) in encoded {
-                size += v.as_str().map(|s| s.len() / 4 * 3).unwrap_or_default();
-                data.insert(k, v);
-            }
-        }
-        if let Some(m) = obj.as_object_mut() {
-            m.remove("stringData");
-        }
-    }
-    if size > validate::MAX_SECRET_BYTES {
-        errs.push(FieldError::too_long("data", validate::MAX_SECRET_BYTES));
-    }
-    Ok(())
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// Standard padded base64.
-pub fn base64_encode(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn check_size(obj: &Value) -> Result<(), ApiError> {
-    let size = serde_json::to_vec(obj)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
-    if size > MAX_OBJECT_BYTES {
-        return Err(ApiError::etcd_too_large());
-    }
-    Ok(())
-}
-
 /// Delete options from the query and an optional DeleteOptions body.
 #[derive(Debug, Clone, Default)]
 pub struct DeleteOptions {
@@ -1356,251 +659,12 @@ impl DeleteOptions {
     }
 }
 
-fn selectors(req: &ApiRequest) -> Result<(LabelSelector, FieldSelector), ApiError> {
-    let labels = LabelSelector::parse(req.param("labelSelector").unwrap_or_default())
-        .map_err(ApiError::bad_request)?;
-    let fields = FieldSelector::parse(req.param("fieldSelector").unwrap_or_default())
-        .map_err(ApiError::bad_request)?;
-    Ok((labels, fields))
-}
-
-fn matches(obj: &Value, labels: &LabelSelector, fields: &FieldSelector) -> bool {
-    let l = obj.pointer("/metadata/labels").and_then(Value::as_object);
-    labels.matches(l) && fields.matches(obj)
-}
-
-fn list(
-    c: &Cluster,
-    req: &ApiRequest,
-    rt: &ResourceType,
-    ns: Option<&str>,
-) -> Result<ApiResponse, ApiError> {
-    let (labels, fields) = selectors(req)?;
-    let limit: usize = match req.param("limit") {
-        None | Some("") => 0,
-        Some(l) => l
-            .parse::<i64>()
-            .map_err(|_| {
-                ApiError::bad_request(format!("limit: Invalid value: {}", status::go_quote(l)))
-            })?
-            .max(0) as usize,
-    };
-    let rv = c.store.revision();
-    let start: Option<(String, String)> = match req.param("continue").filter(|s| !s.is_empty()) {
-        None => None,
-        Some(token) => Some(decode_continue(token)?),
-    };
-    let mut items = Vec::new();
-    let mut next = None;
-    let mut remaining = 0usize;
-    for (key, obj) in c.store.list(&rt.store_key(), ns) {
-        if start.as_ref().is_some_and(|s| key <= s) {
-            continue;
-        }
-        if !matches(obj, &labels, &fields) {
-            continue;
-        }
-        if limit > 0 && items.len() == limit {
-            if next.is_none() {
-                next = items
-                    .last()
-                    .map(|(k, _): &((String, String), Value)| k.clone());
-            }
-            remaining += 1;
-            continue;
-        }
-        items.push((key.clone(), served(rt, obj)));
-    }
-    let items: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
-    if req.wants_table() {
-        return Ok(ApiResponse::json(200, table(&items, rv)));
-    }
-    let mut meta = json!({"resourceVersion": rv.to_string()});
-    if let Some((n, name)) = next {
-        meta["continue"] = json!(encode_continue(&n, &name));
-        meta["remainingItemCount"] = json!(remaining);
-    }
-    Ok(ApiResponse::json(
-        200,
-        json!({
-            "kind": format!("{}List", rt.kind),
-            "apiVersion": rt.api_version(),
-            "metadata": meta,
-            "items": items,
-        }),
-    ))
-}
-
-/// Continue tokens name the last key served (the sandbox keeps no snapshots, so
-/// later pages see the current state).
-fn encode_continue(ns: &str, name: &str) -> String {
-    base64_encode(
-        json!({"v": "meta.k8s.io/v1", "start": [ns, name]})
-            .to_string()
-            .as_bytes(),
-    )
-}
-
-fn decode_continue(token: &str) -> Result<(String, String), ApiError> {
-    let bad = || {
-        ApiError::bad_request(
-            "continue key is not valid: illegal base64 data or unrecognized continue key",
-        )
-    };
-    let bytes = validate::decode_base64(token).map_err(|_| bad())?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    let ns = v
-        .pointer("/start/0")
-        .and_then(Value::as_str)
-        .ok_or_else(bad)?;
-    let name = v
-        .pointer("/start/1")
-        .and_then(Value::as_str)
-        .ok_or_else(bad)?;
-    Ok((ns.to_string(), name.to_string()))
-}
-
-/// The server-side printing kubectl asks for: name and age, as for custom
-/// resources without printer columns.
-fn table(items: &[Value], rv: u64) -> Value {
-    let rows: Vec<Value> = items
-        .iter()
-        .map(|o| {
-            let meta = o.get("metadata").cloned().unwrap_or_else(|| json!({}));
-            json!({
-                "cells": [meta.get("name").cloned().unwrap_or(Value::Null), meta.get("creationTimestamp").cloned().unwrap_or(Value::Null)],
-                "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta},
-            })
-        })
-        .collect();
-    json!({
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": {"resourceVersion": rv.to_string()},
-        "columnDefinitions": [
-            {"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0},
-            {"name": "Created At", "type": "date", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0},
-        ],
-        "rows": rows,
-    })
-}
-
-fn delete_collection(
-    c: &mut Cluster,
-    req: &ApiRequest,
-    rt: &ResourceType,
-    ns: &str,
-    opts: &DeleteOptions,
-) -> Result<ApiResponse, ApiError> {
-    let (labels, fields) = selectors(req)?;
-    let ns_filter = if rt.namespaced { Some(ns) } else { None };
-    let names: Vec<(String, String)> = c
-        .store
-        .list(&rt.store_key(), ns_filter)
-        .filter(|(_, o)| matches(o, &labels, &fields))
-        .map(|(k, _)| k.clone())
-        .collect();
-    let mut items = Vec::new();
-    for (n, name) in names {
-        if let Some(obj) = c.store.get(&rt.store_key(), &n, &name).cloned() {
-            c.delete_object(rt, &n, &name, opts)?;
-            items.push(served(rt, &obj));
-        }
-    }
-    Ok(ApiResponse::json(
-        200,
-        json!({
-            "kind": format!("{}List", rt.kind),
-            "apiVersion": rt.api_version(),
-            "metadata": {"resourceVersion": c.store.revision().to_string()},
-            "items": items,
-        }),
-    ))
-}
-
-/// How often a watch that allows bookmarks gets one.
-pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(1);
-
-fn watch(
-    c: &Cluster,
-    req: &ApiRequest,
-    rt: &ResourceType,
-    ns: Option<&str>,
-) -> Result<WatchPlan, ApiError> {
-    let (labels, fields) = selectors(req)?;
-    let filter = WatchFilter {
-        resource: rt.clone(),
-        namespace: ns.map(str::to_string),
-        labels,
-        fields,
-    };
-    let rx = c.store.subscribe();
-    let timeout = req
-        .param("timeoutSeconds")
-        .and_then(|t| t.parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let bookmarks = req.flag("allowWatchBookmarks");
-    let initial_events = req.param("sendInitialEvents").map(|v| v == "true");
-    let rv_param = req.param("resourceVersion").unwrap_or_default();
-    let mut initial = Vec::new();
-    let current = c.store.revision();
-    let synthetic = initial_events.unwrap_or(rv_param.is_empty() || rv_param == "0");
-    let mut start_rv = current;
-    if synthetic {
-        for (_, obj) in c.store.list(&rt.store_key(), ns) {
-            if filter.selects(obj) {
-                initial.push(WatchPlan::event("ADDED", served(rt, obj)));
-            }
-        }
-        if initial_events == Some(true) {
-            let mut mark = WatchPlan::bookmark(rt, current);
-            mark["object"]["metadata"]["annotations"] =
-                json!({"k8s.io/initial-events-end": "true"});
-            initial.push(mark);
-        }
-    } else {
-        let from: u64 = rv_param
-            .parse()
-            .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv_param}")))?;
-        match c.store.since(from) {
-            None => {
-                let e = ApiError::expired(format!(
-                    "too old resource version: {from} ({})",
-                    c.store.oldest_watchable() + 1
-                ));
-                initial.push(WatchPlan::event("ERROR", e.to_status()));
-                return Ok(WatchPlan {
-                    initial,
-                    rx: None,
-                    filter,
-                    bookmarks: false,
-                    timeout,
-                    start_rv: from,
-                });
-            }
-            Some(events) => {
-                for e in events {
-                    if let Some(ev) = filter.translate(&e) {
-                        initial.push(ev);
-                    }
-                }
-                start_rv = from.max(current);
-            }
-        }
-    }
-    Ok(WatchPlan {
-        initial,
-        rx: Some(rx),
-        filter,
-        bookmarks,
-        timeout,
-        start_rv,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::reads::{decode_continue, encode_continue};
+    use crate::sandbox::registry::{base64_encode, new_uid, now_rfc3339};
+    use crate::sandbox::validate;
 
     #[test]
     fn paths_resolve_namespaces_and_subresources() {

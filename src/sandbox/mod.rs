@@ -7,10 +7,11 @@
 //! [`Sandbox::client`] hands out a `kube::Client` for it and
 //! [`Sandbox::kubeconfig`] the kubeconfig other clients use.
 //!
-//! Layout: `api` (routing and verbs), `store` (objects, resourceVersions,
-//! history), `watch`, `patching`, `discovery`, `openapi`, `resources` (the
-//! kinds served), `selector`, `validate`, `status` (errors), `controllers`,
-//! `persist` (state file), `server` (HTTP).
+//! Layout: `api` (routing, requests), `registry` (writes), `reads` (list,
+//! watch, deletecollection), `patching`, `store` (objects, resourceVersions,
+//! history), `watch`, `discovery`, `openapi`, `resources` (the kinds served),
+//! `selector`, `validate`, `status` (errors), `protobuf`, `controllers`,
+//! `persist` (state file), `tls`, `server` (HTTP).
 
 mod api;
 mod controllers;
@@ -19,6 +20,8 @@ mod openapi;
 mod patching;
 mod persist;
 mod protobuf;
+mod reads;
+mod registry;
 mod resources;
 mod selector;
 mod server;
@@ -256,7 +259,7 @@ impl Sandbox {
         let ca = match &self.ca_pem {
             Some(pem) => format!(
                 "    certificate-authority-data: {}\n",
-                api::base64_encode(pem.as_bytes())
+                registry::base64_encode(pem.as_bytes())
             ),
             None => String::new(),
         };

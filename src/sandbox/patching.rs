@@ -11,9 +11,8 @@ use serde_json::Value;
 
 use serde_json::json;
 
-use super::api::{
-    ApiRequest, ApiResponse, Cluster, dry_run, field_manager, now_rfc3339, yaml_to_json,
-};
+use super::api::{ApiRequest, ApiResponse, Cluster, dry_run, field_manager, yaml_to_json};
+use super::registry::now_rfc3339;
 use super::resources::ResourceType;
 use super::status::{ApiError, FieldError};
 use crate::patch::{self, ApplyError, Gvk, PatchError};

@@ -208,7 +208,7 @@ fn map_entry(b: &[u8], bytes_value: bool) -> Result<(String, Value), ProtobufErr
             (2, 2) => {
                 let v = r.bytes()?;
                 value = if bytes_value {
-                    json!(super::api::base64_encode(v))
+                    json!(super::registry::base64_encode(v))
                 } else {
                     json!(text(v)?)
                 };

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
-use super::api::BOOKMARK_INTERVAL;
+use super::reads::BOOKMARK_INTERVAL;
 use super::resources::ResourceType;
 use super::selector::{FieldSelector, LabelSelector};
 use super::status::ApiError;
