@@ -31,8 +31,16 @@ fn render_once(chart: &Chart, caps: &Arc<Capabilities>) -> BTreeMap<String, Stri
         revision: 1,
         is_install: true,
         is_upgrade: false,
+        skip_schema_validation: false,
     };
-    let data = chart::to_render_values(chart, &Entries::new(), &release, caps.clone());
+    let data = chart::to_render_values(
+        chart,
+        &Entries::new(),
+        &release,
+        caps.clone(),
+        &mut Vec::new(),
+    )
+    .expect("the workload's values coalesce");
     let files = render::chart_templates(chart, &data);
     render::render(&files, &Options::default()).expect("the workload renders")
 }

@@ -7,7 +7,9 @@
 //! with client-go for Kubernetes 1.36.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
 
 use crate::gotmpl::{Func, Object, Param, Value};
 
@@ -82,6 +84,7 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
 ];
 
 /// Helm's `*common.Capabilities`.
+#[derive(Clone)]
 pub struct Capabilities {
     kube_version: Arc<KubeVersion>,
     api_versions: Arc<VersionSet>,
@@ -114,6 +117,22 @@ impl Capabilities {
     pub fn kube_version(&self) -> &KubeVersion {
         &self.kube_version
     }
+
+    /// `--kube-version`: another Kubernetes version than Helm's default.
+    pub fn with_kube_version(mut self, version: KubeVersion) -> Capabilities {
+        self.kube_version = Arc::new(version);
+        self
+    }
+
+    /// `--api-versions`: added after Helm's defaults, as Helm appends them.
+    pub fn with_extra_api_versions(mut self, extra: Vec<String>) -> Capabilities {
+        if !extra.is_empty() {
+            let mut all = self.api_versions.0.clone();
+            all.extend(extra);
+            self.api_versions = Arc::new(VersionSet(all));
+        }
+        self
+    }
 }
 
 impl Object for Capabilities {
@@ -140,6 +159,10 @@ impl Object for Capabilities {
     }
 }
 
+fn go_quote(s: &str) -> String {
+    crate::gotmpl::fmt::quote(s)
+}
+
 /// Helm's `common.KubeVersion`. Its `String` and `GitVersion` methods have pointer
 /// receivers: a template printing `.Capabilities.KubeVersion` gets `String()`,
 /// while `printf "%v"` of the value prints the struct.
@@ -155,8 +178,55 @@ impl KubeVersion {
         &self.version
     }
 
+    /// Helm's `ParseKubeVersion`: Kubernetes' generic version syntax
+    /// (`v?MAJOR.MINOR[.more][anything]`), keeping the text as given (with a `v`)
+    /// and its numbers for range checks. The error is worded as Kubernetes words it.
+    pub fn parse(text: &str) -> Result<KubeVersion, String> {
+        static VERSION: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"^\s*v?([0-9]+(?:\.[0-9]+)*)(.*)*$").unwrap_or_else(|_| unreachable!())
+        });
+        let Some(numbers) = VERSION.captures(text).and_then(|c| c.get(1)) else {
+            return Err(format!("could not parse {} as version", go_quote(text)));
+        };
+        let numbers = numbers.as_str();
+        let components: Vec<&str> = numbers.split('.').collect();
+        if components.len() < 2 {
+            return Err(format!("illegal version string {}", go_quote(text)));
+        }
+        let mut parsed = Vec::with_capacity(components.len());
+        for (i, comp) in components.iter().enumerate() {
+            if i == 0 && comp.starts_with('0') && *comp != "0" {
+                return Err(format!(
+                    "illegal zero-prefixed version component {} in {}",
+                    go_quote(comp),
+                    go_quote(text)
+                ));
+            }
+            let n: u64 = comp.parse().map_err(|_| {
+                format!(
+                    "illegal non-numeric version component {} in {}: strconv.ParseUint: parsing {}: value out of range",
+                    go_quote(comp),
+                    go_quote(text),
+                    go_quote(comp)
+                )
+            })?;
+            parsed.push(n.to_string());
+        }
+        let version = if text.starts_with('v') {
+            text.to_string()
+        } else {
+            format!("v{text}")
+        };
+        Ok(KubeVersion {
+            version,
+            normalized: format!("v{}", parsed.join(".")),
+            major: parsed[0].clone(),
+            minor: parsed[1].clone(),
+        })
+    }
+
     /// Helm's `KubeVersion.String()`: the normalized version when there is one.
-    fn string(&self) -> &str {
+    pub fn string(&self) -> &str {
         if self.normalized.is_empty() {
             &self.version
         } else {

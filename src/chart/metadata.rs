@@ -21,8 +21,36 @@ pub struct Maintainer {
     pub url: String,
 }
 
+/// One entry of `dependencies`, as Helm's `Dependency`.
+#[derive(Debug, Clone, Default)]
+pub struct Dependency {
+    pub name: String,
+    /// A semver range the subchart's version must satisfy.
+    pub version: String,
+    pub repository: String,
+    /// Comma-separated value paths; the first that holds a boolean decides.
+    pub condition: String,
+    pub tags: Vec<String>,
+    /// Set by dependency processing: whether the subchart renders.
+    pub enabled: bool,
+    /// Each item a string (`exports.X` of the child) or a `child`/`parent` map.
+    pub import_values: Vec<Value>,
+    pub alias: String,
+}
+
+impl Dependency {
+    /// The name the subchart goes by in its parent: the alias when there is one.
+    pub fn key(&self) -> &str {
+        if self.alias.is_empty() {
+            &self.name
+        } else {
+            &self.alias
+        }
+    }
+}
+
 /// Helm's chart metadata (`Chart.yaml`), with Helm's field names.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Metadata {
     pub name: String,
     pub home: String,
@@ -40,20 +68,26 @@ pub struct Metadata {
     pub deprecated: bool,
     pub annotations: BTreeMap<String, String>,
     pub kube_version: String,
-    /// How many dependencies `Chart.yaml` declares (subcharts are not read yet).
-    pub dependencies: usize,
+    /// `dependencies` (or `requirements.yaml` for apiVersion v1); `None` entries
+    /// are `null` items, which validation refuses.
+    pub dependencies: Vec<Option<Dependency>>,
     pub r#type: String,
 }
 
 /// `Chart.yaml` could not be read or is not a valid chart description.
 #[derive(Debug, thiserror::Error)]
 pub enum MetadataError {
-    #[error("cannot load Chart.yaml")]
-    Yaml(#[source] YamlError),
+    #[error("cannot load {file}")]
+    Yaml {
+        file: &'static str,
+        #[source]
+        source: YamlError,
+    },
     #[error(
-        "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {found} into Go {place} of type {target}"
+        "cannot load {file}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {found} into Go {place} of type {target}"
     )]
     Type {
+        file: &'static str,
         found: &'static str,
         place: String,
         target: &'static str,
@@ -66,24 +100,33 @@ pub enum MetadataError {
 impl Metadata {
     /// Decodes `Chart.yaml` as Helm's loader does; the result is not validated yet.
     pub fn parse(text: &str) -> Result<Metadata, MetadataError> {
-        let json = yaml::parse(text).map_err(MetadataError::Yaml)?;
         let mut md = Metadata::default();
-        match &json {
-            Json::Null => {}
-            Json::Map(map) => md.decode(map)?,
-            other => {
-                return Err(MetadataError::Type {
-                    found: other.json_kind(),
-                    place: "value".into(),
-                    target: "v2.Metadata",
-                });
-            }
-        }
+        md.decode_text(text, "Chart.yaml")?;
         // Helm 2 charts may leave apiVersion out; Helm reads them as v1.
         if md.api_version.is_empty() {
             md.api_version = "v1".into();
         }
         Ok(md)
+    }
+
+    /// Reads `requirements.yaml` over the metadata, as Helm does for every chart
+    /// (it decodes the file into the same struct, so its `dependencies` win).
+    pub fn apply_requirements(&mut self, text: &str) -> Result<(), MetadataError> {
+        self.decode_text(text, "requirements.yaml")
+    }
+
+    fn decode_text(&mut self, text: &str, file: &'static str) -> Result<(), MetadataError> {
+        let json = yaml::parse(text).map_err(|source| MetadataError::Yaml { file, source })?;
+        match &json {
+            Json::Null => Ok(()),
+            Json::Map(map) => self.decode(map).map_err(|e| e.in_file(file)),
+            other => Err(MetadataError::Type {
+                file,
+                found: other.json_kind(),
+                place: "value".into(),
+                target: "v2.Metadata",
+            }),
+        }
     }
 
     fn decode(&mut self, map: &BTreeMap<String, Json>) -> Result<(), MetadataError> {
@@ -142,13 +185,7 @@ impl Metadata {
                     other => return Err(type_error(other, at(field), "map[string]string")),
                 },
                 "maintainers" => self.maintainers = decode_maintainers(value)?,
-                "dependencies" => match value {
-                    Json::Null => self.dependencies = 0,
-                    Json::Seq(items) => self.dependencies = items.len(),
-                    other => {
-                        return Err(type_error(other, at(field), "[]*v2.Dependency"));
-                    }
-                },
+                "dependencies" => self.dependencies = decode_dependencies(value)?,
                 _ => {}
             }
         }
@@ -208,7 +245,45 @@ impl Metadata {
             m.email = sanitize(&m.email);
             m.url = sanitize(&m.url);
         }
+        let mut seen = std::collections::HashSet::new();
+        for d in &mut self.dependencies {
+            let Some(d) = d else {
+                return invalid("dependencies must not contain empty or null nodes".into());
+            };
+            for s in [
+                &mut d.name,
+                &mut d.version,
+                &mut d.repository,
+                &mut d.condition,
+            ] {
+                *s = sanitize(s);
+            }
+            for t in &mut d.tags {
+                *t = sanitize(t);
+            }
+            let alias_ok = d
+                .alias
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !alias_ok {
+                return invalid(format!(
+                    "dependency {:?} has disallowed characters in the alias",
+                    d.name
+                ));
+            }
+            if !seen.insert(d.key().to_string()) {
+                return invalid(format!(
+                    "more than one dependency with name or alias {:?}",
+                    d.key()
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// The declared dependencies, `null` entries skipped (validation refuses them).
+    pub fn deps(&self) -> impl Iterator<Item = &Dependency> {
+        self.dependencies.iter().flatten()
     }
 
     /// `.Chart` as Helm v4 builds it (`MetadataAsMap`): a `map[string]interface {}`
@@ -228,6 +303,11 @@ impl Metadata {
                 ]))),
                 None => Value::Nil,
             })
+            .collect();
+        let dependencies = self
+            .dependencies
+            .iter()
+            .map(|d| d.as_ref().map_or(Value::Nil, Dependency::to_value))
             .collect();
         let annotations = self
             .annotations
@@ -253,7 +333,7 @@ impl Metadata {
                 Value::Map(Map::typed(annotations, ElemType::String, None)),
             ),
             ("KubeVersion", Value::str(&self.kube_version)),
-            ("Dependencies", Value::List(List::new(Vec::new()))),
+            ("Dependencies", Value::List(List::new(dependencies))),
             ("Type", Value::str(&self.r#type)),
             ("IsRoot", Value::Bool(is_root)),
         ]
@@ -262,6 +342,109 @@ impl Metadata {
         .collect();
         Value::Map(Map::new(entries))
     }
+}
+
+impl Dependency {
+    /// A dependency as `.Chart.Dependencies` shows it (Helm's `structToMap`).
+    fn to_value(&self) -> Value {
+        let entries: Entries = [
+            ("Name", Value::str(&self.name)),
+            ("Version", Value::str(&self.version)),
+            ("Repository", Value::str(&self.repository)),
+            ("Condition", Value::str(&self.condition)),
+            (
+                "Tags",
+                Value::List(List::new(self.tags.iter().map(|t| Value::str(t)).collect())),
+            ),
+            ("Enabled", Value::Bool(self.enabled)),
+            (
+                "ImportValues",
+                Value::List(List::new(self.import_values.clone())),
+            ),
+            ("Alias", Value::str(&self.alias)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (Arc::from(k), v))
+        .collect();
+        Value::Map(Map::new(entries))
+    }
+}
+
+fn decode_dependencies(value: &Json) -> Result<Vec<Option<Dependency>>, MetadataError> {
+    let items = match value {
+        Json::Null => return Ok(Vec::new()),
+        Json::Seq(items) => items,
+        other => {
+            return Err(type_error(
+                other,
+                "struct field Metadata.dependencies".into(),
+                "[]*v2.Dependency",
+            ));
+        }
+    };
+    const FIELDS: &[&str] = &[
+        "name",
+        "version",
+        "repository",
+        "condition",
+        "tags",
+        "enabled",
+        "import-values",
+        "alias",
+    ];
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let fields = match item {
+            Json::Null => {
+                out.push(None);
+                continue;
+            }
+            Json::Map(fields) => fields,
+            other => {
+                return Err(type_error(
+                    other,
+                    "struct field Metadata.dependencies".into(),
+                    "v2.Dependency",
+                ));
+            }
+        };
+        let mut d = Dependency::default();
+        for (key, v) in fields {
+            let Some(field) = match_field(FIELDS, key) else {
+                continue;
+            };
+            let at = || format!("struct field Dependency.dependencies.{field}");
+            match field {
+                "name" => set_string(&mut d.name, v, at)?,
+                "version" => set_string(&mut d.version, v, at)?,
+                "repository" => set_string(&mut d.repository, v, at)?,
+                "condition" => set_string(&mut d.condition, v, at)?,
+                "alias" => set_string(&mut d.alias, v, at)?,
+                "tags" => set_strings(&mut d.tags, v, at)?,
+                "enabled" => match v {
+                    Json::Null => {}
+                    Json::Bool(b) => d.enabled = *b,
+                    other => return Err(type_error(other, at(), "bool")),
+                },
+                _ => match v {
+                    Json::Null => d.import_values.clear(),
+                    Json::Seq(items) => {
+                        d.import_values = items
+                            .iter()
+                            .map(|i| i.to_value())
+                            .collect::<Result<_, _>>()
+                            .map_err(|source| MetadataError::Yaml {
+                                file: "Chart.yaml",
+                                source,
+                            })?;
+                    }
+                    other => return Err(type_error(other, at(), "[]interface {}")),
+                },
+            }
+        }
+        out.push(Some(d));
+    }
+    Ok(out)
 }
 
 fn decode_maintainers(value: &Json) -> Result<Vec<Option<Maintainer>>, MetadataError> {
@@ -283,7 +466,7 @@ fn decode_maintainers(value: &Json) -> Result<Vec<Option<Maintainer>>, MetadataE
             Json::Map(fields) => {
                 let mut m = Maintainer::default();
                 for (key, v) in fields {
-                    let at = |f: &str| format!("struct field Metadata.maintainers.{f}");
+                    let at = |f: &str| format!("struct field Maintainer.maintainers.{f}");
                     match match_field(&["name", "email", "url"], key) {
                         Some("name") => set_string(&mut m.name, v, || at("name"))?,
                         Some("email") => set_string(&mut m.email, v, || at("email"))?,
@@ -315,8 +498,29 @@ pub fn match_field<'a>(fields: &[&'a str], key: &str) -> Option<&'a str> {
         .copied()
 }
 
+impl MetadataError {
+    fn in_file(self, file: &'static str) -> MetadataError {
+        match self {
+            MetadataError::Yaml { source, .. } => MetadataError::Yaml { file, source },
+            MetadataError::Type {
+                found,
+                place,
+                target,
+                ..
+            } => MetadataError::Type {
+                file,
+                found,
+                place,
+                target,
+            },
+            other => other,
+        }
+    }
+}
+
 fn type_error(found: &Json, place: String, target: &'static str) -> MetadataError {
     MetadataError::Type {
+        file: "Chart.yaml",
         found: found.json_kind(),
         place,
         target,

@@ -7,12 +7,20 @@
 //! `.Capabilities`). Knows nothing of template execution: `render` takes it from
 //! here.
 
+pub mod archive;
 pub mod capabilities;
 pub mod coalesce;
+pub mod dependencies;
+pub mod dir;
+pub mod ignore;
 pub mod loader;
 pub mod metadata;
 pub mod name;
 pub mod render_values;
+pub mod schema;
+pub mod strvals;
+pub mod table;
+pub mod value_options;
 pub mod yaml;
 
 pub use capabilities::Capabilities;
@@ -23,11 +31,13 @@ pub use render_values::{ReleaseOptions, to_render_values};
 use crate::gotmpl::Entries;
 
 /// A loaded chart.
-#[derive(Debug)]
+#[derive(Debug, Clone, Default)]
 pub struct Chart {
     pub metadata: Metadata,
     /// The chart's `values.yaml`, or empty when it has none.
     pub values: Entries,
+    /// `values.yaml` as written (what `helm show values` prints), if any.
+    pub values_file: Option<Vec<u8>>,
     /// Files under `templates/`, named `templates/...`, in lexical order.
     pub templates: Vec<ChartFile>,
     /// Every other file, for `.Files` (not offered to templates yet).
@@ -51,6 +61,27 @@ impl Chart {
         &self.metadata.name
     }
 
+    /// Helm's `CRDObjects`: every `crds/*.{yaml,yml,json}` file of this chart and
+    /// its subcharts, named by the chart's full path (`top/charts/sub/crds/x.yaml`).
+    pub fn crd_objects(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        self.collect_crds(self.name(), &mut out);
+        out
+    }
+
+    fn collect_crds(&self, full_path: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        for f in &self.files {
+            let ext = f.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+            let manifest = matches!(ext.as_deref(), Some("yaml" | "yml" | "json"));
+            if f.name.starts_with("crds/") && manifest {
+                out.push((format!("{full_path}/{}", f.name), f.data.clone()));
+            }
+        }
+        for dep in &self.dependencies {
+            dep.collect_crds(&format!("{full_path}/charts/{}", dep.name()), out);
+        }
+    }
+
     /// Helm's `checkIfInstallable`: only application charts render on their own.
     pub fn check_installable(&self) -> Result<(), NotInstallable> {
         match self.metadata.r#type.as_str() {
@@ -58,24 +89,6 @@ impl Chart {
             other => Err(NotInstallable(other.to_string())),
         }
     }
-
-    /// Each template as Helm's engine names it (`CHART/templates/PATH`), with its
-    /// source and `.Template.BasePath`.
-    pub fn template_sources(&self) -> impl Iterator<Item = TemplateSource> + '_ {
-        let base_path = format!("{}/templates", self.name());
-        self.templates.iter().map(move |f| TemplateSource {
-            name: format!("{}/{}", self.name(), f.name),
-            source: String::from_utf8_lossy(&f.data).into_owned(),
-            base_path: base_path.clone(),
-        })
-    }
-}
-
-/// A template ready for the engine.
-pub struct TemplateSource {
-    pub name: String,
-    pub source: String,
-    pub base_path: String,
 }
 
 /// Helm refuses to install (or template) library charts.

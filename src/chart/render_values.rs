@@ -3,7 +3,7 @@
 //! Owns Helm's `ToRenderValues` (`.Release`, `.Chart`, `.Capabilities`, and the
 //! coalesced `.Values`) together with the per-chart shape Helm's engine gives each
 //! template (`.Chart.IsRoot`, `.Subcharts`). `.Template` is added by the engine
-//! while a file renders; `.Files` is not offered yet.
+//! while a file renders.
 
 use std::sync::Arc;
 
@@ -11,7 +11,8 @@ use crate::gotmpl::{ElemType, Entries, Map, Value};
 
 use super::Chart;
 use super::capabilities::Capabilities;
-use super::coalesce::coalesce_values;
+use super::coalesce::{TypeMismatch, coalesce_values};
+use super::schema::{SchemaError, validate_values};
 
 /// Helm's Go type name for the values map and the top-level object.
 pub const VALUES_TYPE: &str = "common.Values";
@@ -24,16 +25,30 @@ pub struct ReleaseOptions {
     pub revision: i64,
     pub is_install: bool,
     pub is_upgrade: bool,
+    /// `--skip-schema-validation`: don't check values against `values.schema.json`.
+    pub skip_schema_validation: bool,
 }
 
-/// Builds the data for the root chart's templates: a `common.Values` map with
-/// `Capabilities`, `Chart`, `Release`, `Subcharts` and `Values`.
+/// The values could not be built for rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderValuesError {
+    #[error(transparent)]
+    Coalesce(#[from] TypeMismatch),
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+}
+
+/// Helm's `ToRenderValues`: a `common.Values` map with `Capabilities`, `Chart`,
+/// `Release` and the chart tree's coalesced `Values`, from which the engine
+/// derives what each chart's templates see. Coalescing warnings are added to
+/// `warnings`.
 pub fn to_render_values(
     chart: &Chart,
     user_values: &Entries,
     options: &ReleaseOptions,
     caps: Arc<Capabilities>,
-) -> Value {
+    warnings: &mut Vec<String>,
+) -> Result<Value, RenderValuesError> {
     let release = Entries::from([
         (Arc::from("Name"), Value::str(&options.name)),
         (Arc::from("Namespace"), Value::str(&options.namespace)),
@@ -42,18 +57,24 @@ pub fn to_render_values(
         (Arc::from("Revision"), Value::int(options.revision)),
         (Arc::from("Service"), Value::str("Helm")),
     ]);
-    let values = coalesce_values(&chart.values, user_values);
+    let values = coalesce_values(chart, user_values, warnings)?;
+    if !options.skip_schema_validation {
+        validate_values(chart, &values)?;
+    }
     let top = Entries::from([
         (Arc::from("Capabilities"), Value::Object(caps)),
-        (Arc::from("Chart"), chart.metadata.to_value(true)),
+        (Arc::from("Chart"), chart.metadata.to_value(false)),
         (Arc::from("Release"), Value::Map(Map::new(release))),
-        (Arc::from("Subcharts"), Value::Map(Map::new(Entries::new()))),
         (
             Arc::from("Values"),
             Value::Map(Map::typed(values, ElemType::Interface, Some(VALUES_TYPE))),
         ),
     ]);
-    Value::Map(Map::typed(top, ElemType::Interface, Some(VALUES_TYPE)))
+    Ok(Value::Map(Map::typed(
+        top,
+        ElemType::Interface,
+        Some(VALUES_TYPE),
+    )))
 }
 
 #[cfg(test)]
@@ -71,6 +92,7 @@ mod tests {
                 ..Metadata::default()
             },
             values: Entries::new(),
+            values_file: None,
             templates: Vec::new(),
             files: Vec::new(),
             schema: None,
@@ -82,13 +104,16 @@ mod tests {
             revision: 1,
             is_install: true,
             is_upgrade: false,
+            skip_schema_validation: false,
         };
         let top = to_render_values(
             &chart,
             &Entries::new(),
             &options,
             Arc::new(Capabilities::client_only()),
-        );
+            &mut Vec::new(),
+        )
+        .unwrap();
         // Helm: `printf "%T"` of ., .Values, .Release, .Release.Revision, .Chart,
         // .Capabilities and .Subcharts.
         assert_eq!(top.type_name(), "common.Values");
@@ -98,7 +123,6 @@ mod tests {
         assert_eq!(ty("Release").as_deref(), Some("map[string]interface {}"));
         assert_eq!(ty("Chart").as_deref(), Some("map[string]interface {}"));
         assert_eq!(ty("Capabilities").as_deref(), Some("*common.Capabilities"));
-        assert_eq!(ty("Subcharts").as_deref(), Some("map[string]interface {}"));
         let Some(Value::Map(release)) = top.get("Release") else {
             panic!()
         };

@@ -7,7 +7,9 @@
 
 mod completion;
 mod sandbox;
+mod show;
 mod template;
+mod values;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -78,7 +80,10 @@ impl GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Locally render templates
-    Template(template::TemplateArgs),
+    Template(Box<template::TemplateArgs>),
+    /// Show information of a chart
+    #[command(alias = "inspect")]
+    Show(show::ShowArgs),
     /// Generate autocompletion scripts for the specified shell
     Completion(completion::CompletionArgs),
     /// Run a local Kubernetes API server (for tests and trying things out)
@@ -113,7 +118,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let help = Cli::command().render_help();
             print_stdout(&help.to_string())
         }
-        Some(Command::Template(args)) => template::run(args, &settings),
+        Some(Command::Template(args)) => template::run(*args, &settings),
+        Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),
         Some(Command::Sandbox(args)) => sandbox::run(&args),
     }

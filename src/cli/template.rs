@@ -1,25 +1,27 @@
 //! `wheelhouse template`: render a chart locally and print what `helm template`
 //! prints.
 //!
-//! Owns the `template` flags, their validation, and the steps `helm template`
-//! takes in Helm's order (locate the chart, read `-f` files, load the chart, check
-//! the release name, render, sort, print), with Helm's error messages. Until an
-//! engine module exists, the rendering steps live in [`render_template`].
+//! Owns the `template` flags and their validation in Helm's order (the kube
+//! version, name and chart arguments, locating the chart, reading the values),
+//! then hands the work to [`crate::engine::template`] and prints or writes what
+//! it returns, with Helm's messages.
 
-use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use crate::chart::name::validate_release_name;
-use crate::chart::yaml::{load_values, merge_maps};
-use crate::chart::{self, Capabilities, ReleaseOptions};
-use crate::gotmpl::Entries;
+use crate::chart::Capabilities;
+use crate::chart::capabilities::KubeVersion;
+use crate::engine::{TemplateOptions, render_template};
+use crate::gotmpl::Template;
 use crate::render;
-use crate::render::sort::{self, StreamOptions};
+use crate::render::post::{Exec, PostRenderer};
+use crate::render::sort::StreamOptions;
 
 use super::Settings;
+use super::values::ValueArgs;
 
 /// The release name `helm template` uses when none is given.
 pub const DEFAULT_RELEASE_NAME: &str = "release-name";
@@ -31,14 +33,8 @@ pub struct TemplateArgs {
     /// `[NAME] CHART`: the release name (default "release-name") and the chart directory
     #[arg(value_name = "CHART", required = true, num_args = 1..)]
     pub args: Vec<String>,
-    /// Specify values in a YAML file (can specify multiple)
-    #[arg(
-        short = 'f',
-        long = "values",
-        value_name = "FILE",
-        value_delimiter = ','
-    )]
-    pub values: Vec<String>,
+    #[command(flatten)]
+    pub values: ValueArgs,
     /// Only show manifests rendered from the given templates
     #[arg(short = 's', long = "show-only", value_name = "PATH")]
     pub show_only: Vec<String>,
@@ -51,37 +47,102 @@ pub struct TemplateArgs {
     /// Set .Release.IsUpgrade instead of .Release.IsInstall
     #[arg(long)]
     pub is_upgrade: bool,
-}
-
-/// Validated `template` options: everything needed to render, nothing raw.
-#[derive(Debug, Clone)]
-pub struct TemplateOptions {
-    pub release_name: String,
-    pub chart: PathBuf,
-    pub value_files: Vec<String>,
-    pub namespace: String,
-    pub is_upgrade: bool,
-    pub stream: StreamOptions,
-    /// `--debug`: Helm drops its hint about `--debug` when it is already on.
-    pub debug: bool,
+    /// If set, disables JSON schema validation
+    #[arg(long)]
+    pub skip_schema_validation: bool,
+    /// Include CRDs in the templated output
+    #[arg(long)]
+    pub include_crds: bool,
+    /// If set, no CRDs will be installed (no effect on template output)
+    #[arg(long)]
+    pub skip_crds: bool,
+    /// Kubernetes version used for Capabilities.KubeVersion
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// Kubernetes api versions used for Capabilities.APIVersions (multiple can be specified)
+    #[arg(
+        short = 'a',
+        long = "api-versions",
+        value_name = "VERSION",
+        value_delimiter = ','
+    )]
+    pub api_versions: Vec<String>,
+    /// Writes the executed templates to files in output-dir instead of stdout
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Use release name in the output-dir path
+    #[arg(long)]
+    pub release_name: bool,
+    /// Generate the name (and omit the NAME parameter)
+    #[arg(short = 'g', long)]
+    pub generate_name: bool,
+    /// Specify template used to name the release
+    #[arg(long, value_name = "TEMPLATE")]
+    pub name_template: Option<String>,
+    /// The path to an executable to be used for post rendering. If it exists in $PATH, the binary will be used, otherwise it will try to look for the executable at the given path
+    #[arg(long, value_name = "PATH")]
+    pub post_renderer: Option<String>,
+    /// An argument to the post-renderer (can specify multiple)
+    #[arg(
+        long = "post-renderer-args",
+        value_name = "ARG",
+        requires = "post_renderer"
+    )]
+    pub post_renderer_args: Vec<String>,
 }
 
 impl TemplateArgs {
-    /// Helm's `NameAndChart`: one argument is the chart, two are name and chart.
+    /// Helm's `NameAndChart` as `helm template` calls it: one argument is the
+    /// chart (the name defaults to "release-name", or comes from
+    /// `--name-template`), two are name and chart.
     pub fn validate(self, settings: &Settings) -> anyhow::Result<TemplateOptions> {
+        let mut capabilities = Capabilities::client_only();
+        if let Some(v) = &self.kube_version {
+            let parsed = KubeVersion::parse(v)
+                .map_err(|e| anyhow::anyhow!("invalid kube version '{v}': {e}"))?;
+            capabilities = capabilities.with_kube_version(parsed);
+        }
         let (release_name, chart) = match self.args.as_slice() {
-            [chart] => (DEFAULT_RELEASE_NAME.to_string(), chart.clone()),
-            [name, chart] => (name.clone(), chart.clone()),
-            [_, _, rest @ ..] => bail!(
+            [_, _, rest @ ..] if !rest.is_empty() => bail!(
                 "expected at most two arguments, unexpected arguments: {}",
                 rest.join(", ")
             ),
-            [] => bail!("\"wheelhouse template\" requires at least 1 argument"),
+            [name, chart] => {
+                if self.generate_name {
+                    bail!("cannot set --generate-name and also specify a name");
+                }
+                if self.name_template.is_some() {
+                    bail!("cannot set --name-template and also specify a name");
+                }
+                (name.clone(), chart.clone())
+            }
+            [chart] => match &self.name_template {
+                Some(t) if !t.is_empty() => (name_from_template(t)?, chart.clone()),
+                _ => (DEFAULT_RELEASE_NAME.to_string(), chart.clone()),
+            },
+            _ => bail!("\"wheelhouse template\" requires at least 1 argument"),
         };
+        capabilities = capabilities.with_extra_api_versions(self.api_versions);
+        // Helm locates the chart before it reads any values file.
+        if std::fs::metadata(&chart).is_err() {
+            bail!("path {chart:?} not found");
+        }
+        let post_renderer = match &self.post_renderer {
+            Some(binary) => Some(Arc::new(Exec::new(binary, self.post_renderer_args)?)
+                as Arc<dyn PostRenderer + Send + Sync>),
+            None => None,
+        };
+        let output_dir = self.output_dir.map(|dir| {
+            if self.release_name {
+                dir.join(&release_name)
+            } else {
+                dir
+            }
+        });
         Ok(TemplateOptions {
             release_name,
             chart: PathBuf::from(chart),
-            value_files: self.values,
+            values: self.values.merge()?,
             namespace: settings.namespace.clone(),
             is_upgrade: self.is_upgrade,
             stream: StreamOptions {
@@ -89,85 +150,64 @@ impl TemplateArgs {
                 no_hooks: self.no_hooks,
                 skip_tests: self.skip_tests,
             },
+            skip_schema_validation: self.skip_schema_validation,
+            include_crds: self.include_crds,
+            capabilities,
+            post_renderer,
+            output_dir,
             debug: settings.debug,
         })
     }
 }
 
+/// Helm's `TemplateName`: `--name-template` run as a template with no data.
+fn name_from_template(text: &str) -> anyhow::Result<String> {
+    let mut t = Template::new("name-template").with_library(render::library());
+    t.parse("name-template", text)?;
+    Ok(t.execute("name-template", &crate::gotmpl::Value::Nil)?)
+}
+
 pub fn run(args: TemplateArgs, settings: &Settings) -> anyhow::Result<()> {
     let options = args.validate(settings)?;
-    let out = render_template(&options)?;
-    super::print_stdout(&out)
-}
-
-/// An error from rendering or sorting, which Helm follows with a hint about
-/// `--debug` (it prints the broken output in that mode).
-#[derive(Debug, thiserror::Error)]
-#[error("{0:#}\n\nUse --debug flag to render out invalid YAML")]
-struct WithDebugHint(anyhow::Error);
-
-fn hinted(err: impl Into<anyhow::Error>, debug: bool) -> anyhow::Error {
-    let err = err.into();
-    if debug {
-        err
-    } else {
-        WithDebugHint(err).into()
+    let rendered = render_template(&options, &mut warn)?;
+    match &options.output_dir {
+        None => super::print_stdout(&rendered.stream),
+        Some(dir) => {
+            for (name, text, append) in &rendered.files {
+                let path = write_to_file(dir, name, text, *append)?;
+                super::print_stdout(&format!("wrote {}\n", path.display()))?;
+            }
+            Ok(())
+        }
     }
 }
 
-/// Renders a chart directory into the text `helm template` prints.
-pub fn render_template(options: &TemplateOptions) -> anyhow::Result<String> {
-    // Helm locates the chart before it reads any values file.
-    if std::fs::metadata(&options.chart).is_err() {
-        bail!("path {:?} not found", options.chart.display().to_string());
+/// Helm's `writeToFile`: `DIR/NAME` gets a `---` and `# Source:` header before
+/// the text, replacing the file or adding to one this run wrote.
+fn write_to_file(dir: &Path, name: &str, text: &str, append: bool) -> anyhow::Result<PathBuf> {
+    let path = PathBuf::from(format!("{}/{name}", dir.display()));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating directory {}", parent.display()))?;
     }
-    let user_values = read_value_files(&options.value_files)?;
-    let chart = chart::load(&options.chart)?;
-    chart.check_installable()?;
-    validate_release_name(&options.release_name).with_context(|| {
-        format!(
-            "release name check failed: release name {:?}",
-            options.release_name
-        )
-    })?;
-
-    let release = ReleaseOptions {
-        name: options.release_name.clone(),
-        namespace: options.namespace.clone(),
-        revision: 1,
-        is_install: !options.is_upgrade,
-        is_upgrade: options.is_upgrade,
-    };
-    let caps = Arc::new(Capabilities::client_only());
-    let data = chart::to_render_values(&chart, &user_values, &release, caps);
-    let files = render::chart_templates(&chart, &data);
-    let mut rendered: BTreeMap<String, String> =
-        render::render(&files, &render::Options::default())
-            .map_err(|e| hinted(e, options.debug))?;
-
-    let _notes = sort::take_notes(&mut rendered, chart.name());
-    let (hooks, manifests) =
-        sort::sort_manifests(&rendered).map_err(|e| hinted(e, options.debug))?;
-    Ok(sort::template_stream(&hooks, &manifests, &options.stream)?)
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    write!(file, "---\n# Source: {name}\n{text}\n")
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
 
-/// Reads `-f` files in order and merges them as Helm does (`-` is stdin).
-fn read_value_files(paths: &[String]) -> anyhow::Result<Entries> {
-    let mut values = Entries::new();
-    for path in paths {
-        let text = if path.trim() == "-" {
-            std::io::read_to_string(std::io::stdin()).context("reading values from stdin")?
-        } else {
-            std::fs::read_to_string(Path::new(path)).map_err(|e| {
-                let reason = match e.kind() {
-                    std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-                    _ => e.to_string(),
-                };
-                anyhow::anyhow!("open {path}: {reason}")
-            })?
-        };
-        let file_values = load_values(&text).with_context(|| format!("failed to parse {path}"))?;
-        merge_maps(&mut values, file_values);
-    }
-    Ok(values)
+/// Helm logs through Go's standard logger: a timestamp (local time, which is
+/// UTC here as everywhere in wheelhouse), then the message.
+fn warn(message: &str) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let now = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
+    eprintln!("{} {message}", now.format("%Y/%m/%d %H:%M:%S"));
 }

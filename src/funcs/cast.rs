@@ -53,11 +53,15 @@ pub(super) fn float_to_int64(f: f64) -> i64 {
     }
 }
 
-/// Sprig's `strval` (`toString`): a string as it is, anything else as `%v` prints
-/// it. (Go's `%v` already calls `String` and `Error` methods, as strval does.)
+/// Sprig's `strval` (`toString`): a string as it is, a `[]byte` as its text,
+/// anything else as `%v` prints it. (Go's `%v` already calls `String` and
+/// `Error` methods, as strval does.)
 pub(super) fn to_string(value: &Value) -> String {
     match value {
         Value::Str(s) => s.to_string(),
+        Value::Object(o) => o
+            .text()
+            .unwrap_or_else(|| fmt::sprint(std::slice::from_ref(value))),
         other => fmt::sprint(std::slice::from_ref(other)),
     }
 }

@@ -12,7 +12,7 @@
 //! rules (`chart::yaml`) or Go's JSON decoder and put errors where Helm puts
 //! them (an `Error` key, or the only item of the list).
 
-mod json;
+pub(crate) mod json;
 mod toml;
 mod yaml_emit;
 

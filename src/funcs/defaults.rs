@@ -72,7 +72,7 @@ pub(super) fn is_empty(value: &Value) -> bool {
         Value::Map(m) => m.is_empty(),
         Value::Object(o) => match kind_of(value) {
             Kind::Ptr => o.is_nil(),
-            Kind::Slice => o.format_v() == "[]",
+            Kind::Slice | Kind::Map => o.go_len().map_or(o.format_v() == "[]", |n| n == 0),
             _ => false,
         },
     }

@@ -5,7 +5,7 @@
 
 mod cast;
 mod crypto;
-mod data;
+pub(crate) mod data;
 mod dates;
 mod defaults;
 mod dicts;
@@ -14,9 +14,10 @@ mod lists;
 mod math;
 mod paths;
 mod regex;
-mod semver;
+pub(crate) mod semver;
 mod strings;
 mod types;
+pub(crate) mod url;
 
 use crate::gotmpl::FuncMap;
 

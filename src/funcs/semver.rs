@@ -426,6 +426,15 @@ impl Constraints {
     }
 }
 
+/// Helm's `IsCompatibleRange`: whether `version` satisfies `constraint`; either
+/// failing to parse means no.
+pub fn is_compatible_range(constraint: &str, version: &str) -> bool {
+    match (Constraints::parse(constraint), Version::parse(version)) {
+        (Ok(c), Ok(v)) => c.check(&v),
+        _ => false,
+    }
+}
+
 /// Rewrites each hyphen range `A - B` into `>= A, <= B `, replacing the first
 /// occurrence of the matched text as the library does.
 fn rewrite_ranges(c: &str) -> String {
@@ -721,6 +730,14 @@ mod tests {
         ] {
             assert!(!re.is_match(""), "{re}");
         }
+    }
+
+    #[test]
+    fn compatible_ranges() {
+        assert!(is_compatible_range("^1.2.0", "1.4.0"));
+        assert!(!is_compatible_range("~1.2.0", "1.4.0"));
+        assert!(!is_compatible_range("not a range", "1.4.0"));
+        assert!(!is_compatible_range("1.x", "banana"));
     }
 
     #[test]

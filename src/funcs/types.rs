@@ -95,6 +95,7 @@ pub(super) fn kind_of(value: &Value) -> Kind {
         Value::Map(_) => Kind::Map,
         Value::Object(o) => match o.kind() {
             "slice" => Kind::Slice,
+            "map" => Kind::Map,
             "struct" => Kind::Struct,
             _ => Kind::Ptr,
         },

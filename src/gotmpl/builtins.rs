@@ -167,6 +167,10 @@ fn length(item: &Val) -> Result<i64, Error> {
         Value::Map(m) => Ok(m.len() as i64),
         Value::Nil => Err(zero_value_panic("Type")),
         Value::Object(o) if o.is_nil() => Err(Error::msg("len of nil pointer")),
+        Value::Object(o) => o
+            .go_len()
+            .map(|n| n as i64)
+            .ok_or_else(|| Error::msg(format!("len of type {}", o.type_name()))),
         other => Err(Error::msg(format!("len of type {}", other.type_name()))),
     }
 }
@@ -227,18 +231,7 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, Error> {
                 Val::new(Value::Uint(u64::from(byte), UintType::Uint8))
             }
             Value::Map(map) => {
-                let key = match &index.v {
-                    Value::Str(s) => s.clone(),
-                    Value::Nil => {
-                        return Err(Error::msg("value is nil; should be of type string"));
-                    }
-                    other => {
-                        return Err(Error::msg(format!(
-                            "value has type {}; should be string",
-                            other.type_name()
-                        )));
-                    }
-                };
+                let key = map_key(&index)?;
                 let boxed = map.elem() == ElemType::Interface;
                 match map.get(&key) {
                     Some(v) => Val { v, boxed },
@@ -247,6 +240,11 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, Error> {
                 }
             }
             Value::Object(o) if o.is_nil() => return Err(Error::msg("index of nil pointer")),
+            // A named map type (Helm's `.Files`) looks keys up as its fields.
+            Value::Object(o) if o.kind() == "map" => {
+                let key = map_key(&index)?;
+                Val::new(o.field(&key).unwrap_or_default())
+            }
             other => {
                 return Err(Error::msg(format!(
                     "can't index item of type {}",
@@ -256,6 +254,18 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, Error> {
         };
     }
     Ok(item)
+}
+
+/// A map index, which must be a string.
+fn map_key(index: &Val) -> Result<std::sync::Arc<str>, Error> {
+    match &index.v {
+        Value::Str(s) => Ok(s.clone()),
+        Value::Nil => Err(Error::msg("value is nil; should be of type string")),
+        other => Err(Error::msg(format!(
+            "value has type {}; should be string",
+            other.type_name()
+        ))),
+    }
 }
 
 fn zero_elem(elem: ElemType) -> Val {

@@ -416,7 +416,12 @@ impl<'t> State<'t> {
     fn range_body(&mut self, dot: &Val, b: &'t Branch) -> R<()> {
         let val = self.eval_pipeline(dot, Some(&b.pipe))?;
         let mark = self.vars.len();
-        let ran = match &val.v {
+        // A named map type (Helm's `.Files`) ranges as the map it is.
+        let as_map = match &val.v {
+            Value::Object(o) => o.entries().map(Value::Map),
+            _ => None,
+        };
+        let ran = match as_map.as_ref().unwrap_or(&val.v) {
             Value::Int(n, t) => {
                 if b.pipe.decl.len() > 1 {
                     return Err(self.errorf(format!(

@@ -396,6 +396,12 @@ impl<'a> Printer<'a> {
     /// Objects stand for Go structs with a `String` method, which Go prints for the
     /// string-like verbs; a nil receiver panics there and Go prints `<nil>` instead.
     fn print_object(&mut self, o: &Arc<dyn Object>, verb: char, v: &Value) {
+        // A `[]byte` prints its text for the string verbs.
+        if matches!(verb, 's' | 'x' | 'X' | 'q')
+            && let Some(text) = o.text()
+        {
+            return self.fmt_string(&text, verb, v);
+        }
         match verb {
             'v' | 's' | 'x' | 'X' | 'q' if o.is_nil() => self.out.push_str(NIL),
             'v' if self.f.sharp_v => self.fmt_s(&o.format_v()),

@@ -218,6 +218,16 @@ impl Map {
         self.elem
     }
 
+    /// The same map seen through another named type, as a Go conversion such as
+    /// `common.Values(m)` gives: both handles share the entries.
+    pub fn renamed(&self, name: Option<&'static str>) -> Map {
+        Map {
+            data: self.data.clone(),
+            elem: self.elem,
+            name,
+        }
+    }
+
     /// Reads the entries. Reading the same map again while holding this (a map
     /// that contains itself) is fine; don't hold it across template execution, as
     /// a `set` inside the template would wait for it forever.
@@ -279,13 +289,15 @@ pub trait Object: Send + Sync {
     fn type_name(&self) -> Cow<'_, str>;
 
     /// Go's `reflect.Kind` name of the type: `"ptr"` for a pointer to a struct
-    /// (the usual case), `"struct"`, or `"slice"` for a named slice type with
-    /// methods. Sprig's `kindOf`, `kindIs` and its error messages show it.
+    /// (the usual case), `"struct"`, or `"slice"` or `"map"` for a named slice or
+    /// map type with methods. Sprig's `kindOf`, `kindIs` and its error messages show it.
     fn kind(&self) -> &'static str {
         "ptr"
     }
 
-    /// An exported field, or `None` when there is no such field.
+    /// An exported field, or `None` when there is no such field. For a map
+    /// kind (see [`Object::kind`]) this is the key lookup that `index` and
+    /// `.key` do, giving the element type's zero value for a missing key.
     fn field(&self, name: &str) -> Option<Value>;
 
     /// A method bound to this object, or `None` when there is no such method. Go
@@ -308,6 +320,25 @@ pub trait Object: Send + Sync {
     /// A nil pointer of the object's type: false in `if`, an error on field access.
     fn is_nil(&self) -> bool {
         false
+    }
+
+    /// For a named Go map or slice type (Helm's `engine.files`, a `[]byte`): its
+    /// length, which `len` returns and `if` tests, as an empty one is false.
+    fn go_len(&self) -> Option<usize> {
+        None
+    }
+
+    /// For a named Go map type with methods (Helm's `engine.files`): its
+    /// entries, which `range` visits.
+    fn entries(&self) -> Option<Map> {
+        None
+    }
+
+    /// For a Go `[]byte`: its bytes as a string, which Go's `%s`, `%q` and `%x`
+    /// print and Sprig's `strval` (`toString`, `quote`, ...) returns, where `%v`
+    /// prints the numbers.
+    fn text(&self) -> Option<String> {
+        None
     }
 }
 
@@ -361,7 +392,7 @@ impl Value {
             Value::Str(s) => !s.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Map(m) => !m.is_empty(),
-            Value::Object(o) => !o.is_nil(),
+            Value::Object(o) => !o.is_nil() && o.go_len() != Some(0),
         }
     }
 

@@ -29,6 +29,11 @@ const WARN_END: &str = "HELM_ERR_END";
 /// Sprig's and Helm's functions, built once and shared by every render.
 static LIBRARY: LazyLock<Arc<FuncMap>> = LazyLock::new(|| Arc::new(crate::funcs::registry()));
 
+/// Helm's function library, built once and shared by every template set.
+pub fn library() -> Arc<FuncMap> {
+    LIBRARY.clone()
+}
+
 /// A template failed to parse or execute; the message is Helm's.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

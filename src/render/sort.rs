@@ -494,15 +494,15 @@ pub struct StreamOptions {
     pub skip_tests: bool,
 }
 
-/// The text `helm template` prints for sorted hooks and manifests.
+/// The text `helm template` prints: the release manifest (the sorted manifests
+/// of [`release_manifest`], after any CRDs, post-rendered when asked), then the
+/// hooks.
 pub fn template_stream(
+    manifest: &str,
     hooks: &[Hook],
-    manifests: &[Manifest],
     options: &StreamOptions,
 ) -> Result<String, ShowOnlyError> {
-    let mut out = release_manifest(manifests)
-        .trim_matches(is_go_space)
-        .to_string();
+    let mut out = manifest.trim_matches(is_go_space).to_string();
     out.push('\n');
     if !options.no_hooks {
         for h in hooks {
@@ -702,20 +702,25 @@ mod tests {
         assert_eq!(hooks[1].weight, 5);
         assert_eq!(hooks[1].name, "j");
 
-        let out = template_stream(&hooks, &manifests, &StreamOptions::default()).unwrap();
+        let out = template_stream(
+            &release_manifest(&manifests),
+            &hooks,
+            &StreamOptions::default(),
+        )
+        .unwrap();
         assert!(out.starts_with("---\n# Source: c/templates/b.yaml\nkind: ConfigMap\n---\n"));
         let skip = StreamOptions {
             skip_tests: true,
             ..StreamOptions::default()
         };
-        let out = template_stream(&hooks, &manifests, &skip).unwrap();
+        let out = template_stream(&release_manifest(&manifests), &hooks, &skip).unwrap();
         assert!(out.ends_with("---\n# Source: c/templates/hook.yaml\nkind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: Post-Install, pre-upgrade\n    helm.sh/hook-weight: \"5\"\n"));
         let only = StreamOptions {
             show_only: vec!["templates/b.yaml".into()],
             ..StreamOptions::default()
         };
         assert_eq!(
-            template_stream(&hooks, &manifests, &only).unwrap(),
+            template_stream(&release_manifest(&manifests), &hooks, &only).unwrap(),
             "---\n# Source: c/templates/b.yaml\nkind: ConfigMap\n---\n# Source: c/templates/b.yaml\n# just a comment\n"
         );
         let missing = StreamOptions {
@@ -723,7 +728,7 @@ mod tests {
             ..StreamOptions::default()
         };
         assert_eq!(
-            template_stream(&hooks, &manifests, &missing)
+            template_stream(&release_manifest(&manifests), &hooks, &missing)
                 .unwrap_err()
                 .to_string(),
             "could not find template templates/nope.yaml in chart"

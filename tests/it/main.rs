@@ -3,7 +3,14 @@
 // A failed unwrap in a test is a failed test, with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive;
+mod chart_dir;
+mod charts;
+mod files;
 mod gotmpl_conformance;
 mod patch;
 mod sandbox;
+mod schema;
+mod show;
+mod strvals;
 mod template;

@@ -352,6 +352,12 @@ enum Parse {
     ArrayValue,
 }
 
+/// The message Go's `json.Unmarshal` gives for a syntax error in `data`, if
+/// any; for readers outside the function library (values.schema.json).
+pub(crate) fn syntax_error(data: &[u8]) -> Option<String> {
+    check_valid(data).err().map(|e| e.0)
+}
+
 /// Go's `checkValid`: runs the scanner over every byte, then its end-of-input
 /// step (a space), and reports the first error in Go's words.
 fn check_valid(data: &[u8]) -> Result<(), UnmarshalError> {

@@ -1,0 +1,4 @@
+{{- define "common.labels" -}}
+defined-by: common library
+{{- end -}}
+{{- define "shared.name" -}}common{{- end -}}

@@ -1,0 +1,3 @@
+{{- define "common.labels" -}}
+defined-by: app parent
+{{- end -}}

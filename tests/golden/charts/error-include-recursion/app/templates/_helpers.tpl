@@ -1,0 +1,1 @@
+{{- define "app.loop" -}}{{ include "app.loop" . }}{{- end -}}

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo starting
+exec nginx -g "daemon off;"

@@ -1,0 +1,3 @@
+{{- define "naming.full" -}}
+{{ .Release.Name }}-{{ .Chart.Name }}
+{{- end -}}

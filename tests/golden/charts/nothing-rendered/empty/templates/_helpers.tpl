@@ -1,0 +1,1 @@
+{{- define "empty.unused" }}never{{ end }}

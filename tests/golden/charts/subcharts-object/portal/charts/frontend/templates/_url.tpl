@@ -1,0 +1,3 @@
+{{- define "frontend.url" -}}
+http://{{ .Release.Name }}-{{ .Chart.Name }}{{ .Values.path }}
+{{- end -}}

@@ -1,0 +1,1 @@
+{{- define "core.where" -}}{{ .Chart.Name }}:{{ .Template.Name }}{{- end -}}

@@ -1,0 +1,1 @@
+{{- define "inner.where" -}}{{ .Template.BasePath }}{{- end -}}

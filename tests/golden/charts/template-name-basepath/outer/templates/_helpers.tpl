@@ -1,0 +1,1 @@
+{{- define "outer.where" -}}{{ .Template.Name }}{{- end -}}
