@@ -143,3 +143,95 @@ impl WatchPlan {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::resources::Registry;
+
+    fn filter(selector: &str) -> WatchFilter {
+        WatchFilter {
+            resource: Registry::new()
+                .find("", "v1", "configmaps")
+                .unwrap()
+                .clone(),
+            namespace: Some("ns".into()),
+            labels: LabelSelector::parse(selector).unwrap(),
+            fields: FieldSelector::default(),
+        }
+    }
+
+    fn event(kind: EventType, labels: Value, prev_labels: Option<Value>) -> Event {
+        let obj =
+            |l: Value| Arc::new(json!({"metadata": {"name": "a", "namespace": "ns", "labels": l}}));
+        Event {
+            rv: 5,
+            kind,
+            resource: "/configmaps".into(),
+            object: obj(labels),
+            prev: prev_labels.map(obj),
+        }
+    }
+
+    #[test]
+    fn selection_changes_become_added_and_deleted() {
+        let f = filter("w=yes");
+        let kind = |e: &Event| {
+            f.translate(e)
+                .map(|v| v["type"].as_str().unwrap().to_string())
+        };
+        let yes = json!({"w": "yes"});
+        let no = json!({"w": "no"});
+        assert_eq!(
+            kind(&event(EventType::Added, yes.clone(), None)).as_deref(),
+            Some("ADDED")
+        );
+        assert_eq!(kind(&event(EventType::Added, no.clone(), None)), None);
+        assert_eq!(
+            kind(&event(EventType::Modified, yes.clone(), Some(yes.clone()))).as_deref(),
+            Some("MODIFIED")
+        );
+        assert_eq!(
+            kind(&event(EventType::Modified, yes.clone(), Some(no.clone()))).as_deref(),
+            Some("ADDED")
+        );
+        assert_eq!(
+            kind(&event(EventType::Modified, no.clone(), Some(yes.clone()))).as_deref(),
+            Some("DELETED")
+        );
+        assert_eq!(
+            kind(&event(EventType::Modified, no.clone(), Some(no.clone()))),
+            None
+        );
+        assert_eq!(
+            kind(&event(EventType::Deleted, yes.clone(), Some(yes))).as_deref(),
+            Some("DELETED")
+        );
+        let other_ns = WatchFilter {
+            namespace: Some("elsewhere".into()),
+            ..filter("")
+        };
+        assert!(
+            other_ns
+                .translate(&event(EventType::Added, no, None))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn events_carry_the_watched_version_and_kind() {
+        let f = filter("");
+        let ev = f
+            .translate(&event(EventType::Added, json!({}), None))
+            .unwrap();
+        assert_eq!(
+            (
+                ev["object"]["apiVersion"].as_str(),
+                ev["object"]["kind"].as_str()
+            ),
+            (Some("v1"), Some("ConfigMap"))
+        );
+        let mark = WatchPlan::bookmark(&f.resource, 42);
+        assert_eq!(mark["object"]["metadata"]["resourceVersion"], "42");
+    }
+}
