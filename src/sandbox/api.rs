@@ -379,7 +379,7 @@ fn resource_request(
             let obj = served(&rt, obj);
             if req.wants_table() {
                 let rv = c.store.revision();
-                return Ok(ApiResponse::json(200, reads::table(&[obj], rv)));
+                return Ok(ApiResponse::json(200, reads::table(&rt, &[obj], rv)));
             }
             Ok(ApiResponse::json(200, obj))
         }

@@ -75,6 +75,15 @@ pub fn on_write(
             }
         }
         ("", "services") => service_defaults(c, obj, old, dry),
+        // The apiserver's defaulting: a Secret without a type is Opaque.
+        ("", "secrets")
+            if obj
+                .get("type")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty) =>
+        {
+            obj["type"] = json!("Opaque");
+        }
         ("", "persistentvolumeclaims") if obj.pointer("/status/phase").is_none() => {
             obj["status"]["phase"] = json!("Bound");
         }

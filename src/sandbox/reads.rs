@@ -70,7 +70,7 @@ pub(super) fn list(
     }
     let items: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
     if req.wants_table() {
-        return Ok(ApiResponse::json(200, table(&items, rv)));
+        return Ok(ApiResponse::json(200, table(rt, &items, rv)));
     }
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if let Some((n, name)) = next {
@@ -117,27 +117,166 @@ pub(super) fn decode_continue(token: &str) -> Result<(String, String), ApiError>
     Ok((ns.to_string(), name.to_string()))
 }
 
-/// The server-side printing kubectl asks for: name and age, as for custom
-/// resources without printer columns.
-pub(super) fn table(items: &[Value], rv: u64) -> Value {
+/// How old a timestamp is, as kubectl's AGE column prints it (`45s`, `12m`,
+/// `3h`, `5d`).
+fn age(created: Option<&str>) -> String {
+    let Some(t) = created.and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok()) else {
+        return "<unknown>".into();
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    let secs = (now - t.timestamp()).max(0);
+    match secs {
+        s if s < 120 => format!("{s}s"),
+        s if s < 3 * 3600 => format!("{}m", s / 60),
+        s if s < 2 * 86400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86400),
+    }
+}
+
+fn int_at(o: &Value, ptr: &str) -> i64 {
+    o.pointer(ptr).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn str_at<'a>(o: &'a Value, ptr: &str) -> &'a str {
+    o.pointer(ptr).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn count_at(o: &Value, ptr: &str) -> usize {
+    o.pointer(ptr)
+        .and_then(Value::as_object)
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+/// The columns (after NAME) kubectl shows for the kinds release management
+/// touches most, and each row's cells for them.
+fn columns(rt: &ResourceType) -> Vec<&'static str> {
+    match (rt.group.as_str(), rt.plural.as_str()) {
+        ("", "namespaces") => vec!["Status"],
+        ("", "pods") => vec!["Ready", "Status"],
+        ("", "services") => vec!["Type", "Cluster-IP", "Port(s)"],
+        ("", "configmaps") => vec!["Data"],
+        ("", "secrets") => vec!["Type", "Data"],
+        ("apps", "deployments") => vec!["Ready", "Up-to-date", "Available"],
+        ("apps", "statefulsets") => vec!["Ready"],
+        ("batch", "jobs") => vec!["Status", "Completions"],
+        _ => Vec::new(),
+    }
+}
+
+fn cells(rt: &ResourceType, o: &Value) -> Vec<Value> {
+    match (rt.group.as_str(), rt.plural.as_str()) {
+        ("", "namespaces") => vec![json!(str_at(o, "/status/phase"))],
+        ("", "pods") => {
+            let containers = o
+                .pointer("/spec/containers")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            let ready = str_at(o, "/status/phase") == "Running";
+            vec![
+                json!(format!(
+                    "{}/{containers}",
+                    if ready { containers } else { 0 }
+                )),
+                json!(str_at(o, "/status/phase")),
+            ]
+        }
+        ("", "services") => {
+            let ports: Vec<String> = o
+                .pointer("/spec/ports")
+                .and_then(Value::as_array)
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| {
+                            let node = p
+                                .get("nodePort")
+                                .and_then(Value::as_i64)
+                                .map(|n| format!(":{n}"))
+                                .unwrap_or_default();
+                            format!("{}{node}/{}", int_at(p, "/port"), str_at(p, "/protocol"))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            vec![
+                json!(str_at(o, "/spec/type")),
+                json!(str_at(o, "/spec/clusterIP")),
+                json!(if ports.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    ports.join(",")
+                }),
+            ]
+        }
+        ("", "configmaps") => vec![json!(count_at(o, "/data") + count_at(o, "/binaryData"))],
+        ("", "secrets") => vec![json!(str_at(o, "/type")), json!(count_at(o, "/data"))],
+        ("apps", "deployments") => vec![
+            json!(format!(
+                "{}/{}",
+                int_at(o, "/status/readyReplicas"),
+                o.pointer("/spec/replicas")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1)
+            )),
+            json!(int_at(o, "/status/updatedReplicas")),
+            json!(int_at(o, "/status/availableReplicas")),
+        ],
+        ("apps", "statefulsets") => vec![json!(format!(
+            "{}/{}",
+            int_at(o, "/status/readyReplicas"),
+            o.pointer("/spec/replicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
+        ))],
+        ("batch", "jobs") => {
+            let done = int_at(o, "/status/succeeded");
+            let want = o
+                .pointer("/spec/completions")
+                .and_then(Value::as_i64)
+                .unwrap_or(1);
+            vec![
+                json!(if done >= want { "Complete" } else { "Running" }),
+                json!(format!("{done}/{want}")),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The server-side printing kubectl asks for: NAME, the kind's usual columns
+/// for the common kinds, and AGE (other kinds get NAME and AGE, as custom
+/// resources without printer columns do).
+pub(super) fn table(rt: &ResourceType, items: &[Value], rv: u64) -> Value {
     let rows: Vec<Value> = items
         .iter()
         .map(|o| {
             let meta = o.get("metadata").cloned().unwrap_or_else(|| json!({}));
+            let mut row = vec![meta.get("name").cloned().unwrap_or(Value::Null)];
+            row.extend(cells(rt, o));
+            row.push(json!(age(meta.get("creationTimestamp").and_then(Value::as_str))));
             json!({
-                "cells": [meta.get("name").cloned().unwrap_or(Value::Null), meta.get("creationTimestamp").cloned().unwrap_or(Value::Null)],
+                "cells": row,
                 "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta},
             })
         })
         .collect();
+    let mut defs = vec![
+        json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0}),
+    ];
+    for c in columns(rt) {
+        defs.push(
+            json!({"name": c, "type": "string", "format": "", "description": c, "priority": 0}),
+        );
+    }
+    defs.push(json!({"name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0}));
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": {"resourceVersion": rv.to_string()},
-        "columnDefinitions": [
-            {"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0},
-            {"name": "Created At", "type": "date", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0},
-        ],
+        "columnDefinitions": defs,
         "rows": rows,
     })
 }
@@ -253,4 +392,47 @@ pub(super) fn watch(
         timeout,
         start_rv,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::resources::Registry;
+
+    #[test]
+    fn tables_show_the_usual_columns() {
+        let r = Registry::new();
+        let deps = r.find("apps", "v1", "deployments").unwrap();
+        let d = json!({"metadata": {"name": "web", "creationTimestamp": "2020-01-01T00:00:00Z"},
+                       "spec": {"replicas": 2}, "status": {"readyReplicas": 1, "updatedReplicas": 2, "availableReplicas": 1}});
+        let t = table(deps, &[d], 7);
+        let names: Vec<&str> = t["columnDefinitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["Name", "Ready", "Up-to-date", "Available", "Age"]
+        );
+        let cells = &t["rows"][0]["cells"];
+        assert_eq!(cells[0], "web");
+        assert_eq!(cells[1], "1/2");
+        assert!(cells[4].as_str().unwrap().ends_with('d'));
+        let widgets = r.find("", "v1", "events").unwrap();
+        assert_eq!(
+            table(widgets, &[], 1)["columnDefinitions"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn ages_read_like_kubectl() {
+        assert_eq!(age(None), "<unknown>");
+        assert_eq!(age(Some("not a time")), "<unknown>");
+    }
 }

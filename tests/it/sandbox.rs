@@ -189,6 +189,11 @@ async fn names_secrets_and_dry_runs_are_validated() {
 
     let real = secrets.create(&PostParams::default(), &s).await.unwrap();
     assert!(real.string_data.is_none(), "stringData is folded into data");
+    assert_eq!(
+        real.type_.as_deref(),
+        Some("Opaque"),
+        "the type defaults to Opaque"
+    );
 }
 
 #[tokio::test]
