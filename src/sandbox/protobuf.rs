@@ -1,7 +1,7 @@
 //! Kubernetes' protobuf wire format for the few kinds client-go's typed clients
 //! send as protobuf in release management: Secret and ConfigMap (Helm's storage
-//! drivers), Namespace (`--create-namespace`, `kubectl create namespace`), and
-//! DeleteOptions. Bodies are decoded into the JSON the rest of the server works
+//! drivers), Namespace (`--create-namespace`, `kubectl create namespace`),
+//! Service (`kubectl create service`, `kubectl expose`), and DeleteOptions. Bodies are decoded into the JSON the rest of the server works
 //! on; responses are always JSON, which client-go accepts.
 //!
 //! The envelope is the 4-byte magic `k8s\0` and a `runtime.Unknown` carrying
@@ -19,8 +19,13 @@ pub const MAX_DEPTH: usize = 16;
 #[derive(Clone, Copy)]
 enum Kind {
     Str,
+    /// A `*bool`: present means set, even to false.
     Bool,
+    /// A plain `bool`, which Go's JSON leaves out when false.
+    Flag,
     Int,
+    /// `intstr.IntOrString`: a number or a string.
+    IntOrString,
     Time,
     Msg(&'static [Field]),
     RepStr,
@@ -101,6 +106,40 @@ const NAMESPACE: &[Field] = &[
     f(3, "status", Kind::Msg(NAMESPACE_STATUS)),
 ];
 
+const SERVICE_PORT: &[Field] = &[
+    f(1, "name", Kind::Str),
+    f(2, "protocol", Kind::Str),
+    f(6, "appProtocol", Kind::Str),
+    f(3, "port", Kind::Int),
+    f(4, "targetPort", Kind::IntOrString),
+    f(5, "nodePort", Kind::Int),
+];
+const SERVICE_SPEC: &[Field] = &[
+    f(1, "ports", Kind::RepMsg(SERVICE_PORT)),
+    f(2, "selector", Kind::MapStrStr),
+    f(3, "clusterIP", Kind::Str),
+    f(18, "clusterIPs", Kind::RepStr),
+    f(4, "type", Kind::Str),
+    f(5, "externalIPs", Kind::RepStr),
+    f(7, "sessionAffinity", Kind::Str),
+    f(8, "loadBalancerIP", Kind::Str),
+    f(9, "loadBalancerSourceRanges", Kind::RepStr),
+    f(10, "externalName", Kind::Str),
+    f(11, "externalTrafficPolicy", Kind::Str),
+    f(12, "healthCheckNodePort", Kind::Int),
+    f(13, "publishNotReadyAddresses", Kind::Flag),
+    f(19, "ipFamilies", Kind::RepStr),
+    f(17, "ipFamilyPolicy", Kind::Str),
+    f(20, "allocateLoadBalancerNodePorts", Kind::Bool),
+    f(21, "loadBalancerClass", Kind::Str),
+    f(22, "internalTrafficPolicy", Kind::Str),
+    f(23, "trafficDistribution", Kind::Str),
+];
+const SERVICE: &[Field] = &[
+    f(1, "metadata", Kind::Msg(OBJECT_META)),
+    f(2, "spec", Kind::Msg(SERVICE_SPEC)),
+];
+
 const PRECONDITIONS: &[Field] = &[f(1, "uid", Kind::Str), f(2, "resourceVersion", Kind::Str)];
 const DELETE_OPTIONS: &[Field] = &[
     f(1, "gracePeriodSeconds", Kind::Int),
@@ -118,6 +157,7 @@ fn schema(kind: &str) -> Option<&'static [Field]> {
         "Secret" => SECRET,
         "ConfigMap" => CONFIG_MAP,
         "Namespace" => NAMESPACE,
+        "Service" => SERVICE,
         "DeleteOptions" => DELETE_OPTIONS,
         _ => return None,
     })
@@ -257,10 +297,15 @@ fn message(b: &[u8], fields: &[Field], depth: usize) -> Result<Map<String, Value
             ))
         };
         match field.kind {
-            Kind::Bool | Kind::Int if wire != 0 => return Err(wrong()),
+            Kind::Bool | Kind::Flag | Kind::Int if wire != 0 => return Err(wrong()),
             Kind::Bool => {
                 let v = r.varint()? != 0;
                 out.insert(field.name.into(), json!(v));
+            }
+            Kind::Flag => {
+                if r.varint()? != 0 {
+                    out.insert(field.name.into(), json!(true));
+                }
             }
             Kind::Int => {
                 let v = r.varint()? as i64;
@@ -284,6 +329,20 @@ fn message(b: &[u8], fields: &[Field], depth: usize) -> Result<Map<String, Value
             Kind::Msg(sub) => {
                 let v = message(r.bytes()?, sub, depth + 1)?;
                 out.insert(field.name.into(), Value::Object(v));
+            }
+            Kind::IntOrString => {
+                const INT_OR_STRING: &[Field] = &[
+                    f(1, "type", Kind::Int),
+                    f(2, "intVal", Kind::Int),
+                    f(3, "strVal", Kind::Str),
+                ];
+                let v = message(r.bytes()?, INT_OR_STRING, depth + 1)?;
+                let value = if v.get("type").and_then(Value::as_i64) == Some(1) {
+                    v.get("strVal").cloned().unwrap_or_else(|| json!(""))
+                } else {
+                    v.get("intVal").cloned().unwrap_or_else(|| json!(0))
+                };
+                out.insert(field.name.into(), value);
             }
             Kind::RepStr => {
                 let v = text(r.bytes()?)?;
@@ -426,6 +485,42 @@ mod tests {
                 "data": {"release": "aGVsbG8="},
                 "type": "helm.sh/release.v1",
             })
+        );
+    }
+
+    fn varint_field(num: u64, v: u64, out: &mut Vec<u8>) {
+        varint(num << 3, out);
+        varint(v, out);
+    }
+
+    #[test]
+    fn services_decode_with_int_or_string_ports() {
+        let mut meta = Vec::new();
+        field(1, b"web", &mut meta);
+        let mut by_number = Vec::new();
+        varint_field(2, 8080, &mut by_number);
+        let mut by_name = Vec::new();
+        varint_field(1, 1, &mut by_name);
+        field(3, b"http", &mut by_name);
+        let mut p1 = Vec::new();
+        field(2, b"TCP", &mut p1);
+        varint_field(3, 80, &mut p1);
+        field(4, &by_number, &mut p1);
+        let mut p2 = Vec::new();
+        varint_field(3, 443, &mut p2);
+        field(4, &by_name, &mut p2);
+        let mut spec = Vec::new();
+        field(1, &p1, &mut spec);
+        field(1, &p2, &mut spec);
+        field(4, b"NodePort", &mut spec);
+        varint_field(13, 0, &mut spec);
+        let mut svc = Vec::new();
+        field(1, &meta, &mut svc);
+        field(2, &spec, &mut svc);
+        let v = decode(&envelope("v1", "Service", &svc)).unwrap();
+        assert_eq!(
+            v["spec"],
+            json!({"ports": [{"protocol": "TCP", "port": 80, "targetPort": 8080}, {"port": 443, "targetPort": "http"}], "type": "NodePort"})
         );
     }
 

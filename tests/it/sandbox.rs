@@ -904,7 +904,32 @@ fn kubectl_drives_the_sandbox() {
         ],
         None,
     );
-    // kubectl sends these two as protobuf.
+    // kubectl sends these as protobuf.
+    ok(
+        &[
+            "-n",
+            "kubectl",
+            "create",
+            "service",
+            "nodeport",
+            "np",
+            "--tcp=80:8080",
+        ],
+        None,
+    );
+    let port = ok(
+        &[
+            "-n",
+            "kubectl",
+            "get",
+            "service",
+            "np",
+            "-o",
+            "jsonpath={.spec.ports[0].targetPort}/{.spec.ports[0].nodePort}",
+        ],
+        None,
+    );
+    assert!(port.starts_with("8080/30"), "{port}");
     ok(
         &[
             "-n",
