@@ -7,3 +7,4 @@ pub mod funcs;
 pub mod gotmpl;
 pub mod patch;
 pub mod render;
+pub mod sandbox;

@@ -6,6 +6,7 @@
 //! work happens in the library modules they call.
 
 mod completion;
+mod sandbox;
 mod show;
 mod template;
 mod values;
@@ -85,6 +86,8 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Generate autocompletion scripts for the specified shell
     Completion(completion::CompletionArgs),
+    /// Run a local Kubernetes API server (for tests and trying things out)
+    Sandbox(sandbox::SandboxArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -118,6 +121,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Template(args)) => template::run(*args, &settings),
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),
+        Some(Command::Sandbox(args)) => sandbox::run(&args),
     }
 }
 
