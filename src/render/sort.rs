@@ -392,69 +392,103 @@ pub fn sort_manifests(
 ) -> Result<(Vec<Hook>, Vec<Manifest>), SortError> {
     let mut hooks = Vec::new();
     let mut manifests = Vec::new();
-    for (path, content) in files {
-        let base = path.rsplit('/').next().unwrap_or(path);
-        if base.starts_with('_') || content.trim_matches(is_go_space).is_empty() {
-            continue;
-        }
-        for doc in split_manifests(content) {
-            let head = read_head(doc).map_err(|source| SortError::Yaml {
-                path: path.clone(),
-                source,
-            })?;
-            let hook_types = head
-                .annotations()
-                .filter(|a| !a.is_empty())
-                .and_then(|a| a.get(HOOK_ANNOTATION));
-            let Some(hook_types) = hook_types else {
-                manifests.push(Manifest {
-                    name: path.clone(),
-                    content: doc.to_string(),
-                    head,
-                });
-                continue;
-            };
-            let events: Option<Vec<HookEvent>> = hook_types
-                .split(',')
-                .map(|t| HookEvent::parse(&t.trim_matches(is_go_space).to_lowercase()))
-                .collect();
-            // Helm skips documents with an unknown hook event altogether.
-            let Some(events) = events else {
-                continue;
-            };
-            let annotations = head.annotations().cloned().unwrap_or_default();
-            let policies = |key: &str| -> Vec<String> {
-                annotations
-                    .get(key)
-                    .map(|v| {
-                        v.split(',')
-                            .map(|p| p.trim_matches(is_go_space).to_lowercase())
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            hooks.push(Hook {
-                name: head
-                    .metadata
-                    .as_ref()
-                    .map(|m| m.name.clone())
-                    .unwrap_or_default(),
-                kind: head.kind.clone(),
-                path: path.clone(),
-                manifest: doc.to_string(),
-                events,
-                weight: annotations
-                    .get(HOOK_WEIGHT_ANNOTATION)
-                    .and_then(|w| parse_go_atoi(w))
-                    .unwrap_or(0),
-                delete_policies: policies(HOOK_DELETE_ANNOTATION),
-                output_log_policies: policies(HOOK_OUTPUT_LOG_ANNOTATION),
+    let docs: Vec<(&String, &str)> = files
+        .iter()
+        .filter(|(path, content)| {
+            let base = path.rsplit('/').next().unwrap_or(path);
+            !base.starts_with('_') && !content.trim_matches(is_go_space).is_empty()
+        })
+        .flat_map(|(path, content)| split_manifests(content).into_iter().map(move |d| (path, d)))
+        .collect();
+    let heads = read_heads(&docs);
+    for ((path, doc), head) in docs.into_iter().zip(heads) {
+        let head = head.map_err(|source| SortError::Yaml {
+            path: path.clone(),
+            source,
+        })?;
+        let hook_types = head
+            .annotations()
+            .filter(|a| !a.is_empty())
+            .and_then(|a| a.get(HOOK_ANNOTATION));
+        let Some(hook_types) = hook_types else {
+            manifests.push(Manifest {
+                name: path.clone(),
+                content: doc.to_string(),
+                head,
             });
-        }
+            continue;
+        };
+        let events: Option<Vec<HookEvent>> = hook_types
+            .split(',')
+            .map(|t| HookEvent::parse(&t.trim_matches(is_go_space).to_lowercase()))
+            .collect();
+        // Helm skips documents with an unknown hook event altogether.
+        let Some(events) = events else {
+            continue;
+        };
+        let annotations = head.annotations().cloned().unwrap_or_default();
+        let policies = |key: &str| -> Vec<String> {
+            annotations
+                .get(key)
+                .map(|v| {
+                    v.split(',')
+                        .map(|p| p.trim_matches(is_go_space).to_lowercase())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        hooks.push(Hook {
+            name: head
+                .metadata
+                .as_ref()
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
+            kind: head.kind.clone(),
+            path: path.clone(),
+            manifest: doc.to_string(),
+            events,
+            weight: annotations
+                .get(HOOK_WEIGHT_ANNOTATION)
+                .and_then(|w| parse_go_atoi(w))
+                .unwrap_or(0),
+            delete_policies: policies(HOOK_DELETE_ANNOTATION),
+            output_log_policies: policies(HOOK_OUTPUT_LOG_ANNOTATION),
+        });
     }
     hooks.sort_by(|a, b| kind_order(&a.kind).cmp(&kind_order(&b.kind)));
     manifests.sort_by(|a, b| kind_order(&a.head.kind).cmp(&kind_order(&b.head.kind)));
     Ok((hooks, manifests))
+}
+
+/// Below this much YAML, reading document heads on one thread is faster than
+/// starting others.
+const PARALLEL_HEADS_BYTES: usize = 64 * 1024;
+
+/// Every document's head, in order. Parsing is the costly part of sorting and
+/// each document stands alone, so large releases spread it over the cores;
+/// the first error in document order still wins, as in Helm's sequential loop.
+fn read_heads(docs: &[(&String, &str)]) -> Vec<Result<SimpleHead, HeadError>> {
+    let bytes: usize = docs.iter().map(|(_, d)| d.len()).sum();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || bytes < PARALLEL_HEADS_BYTES {
+        return docs.iter().map(|(_, d)| read_head(d)).collect();
+    }
+    let chunk = docs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = docs
+            .chunks(chunk.max(1))
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|(_, d)| read_head(d)).collect::<Vec<_>>())
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(heads) => heads,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// Go's `strconv.Atoi`: optional sign, decimal digits, no spaces.
@@ -744,6 +778,32 @@ mod tests {
             chain,
             "YAML parse error on c/templates/a.txt: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type util.SimpleHead"
         );
+    }
+
+    /// Large releases read heads on several threads; the order of manifests and
+    /// the first error must not change.
+    #[test]
+    fn large_releases_sort_as_small_ones() {
+        let doc = |i: usize| {
+            format!(
+                "kind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  pad: {}\n",
+                "x".repeat(2000)
+            )
+        };
+        let owned: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("c/templates/f{i:03}.yaml"), doc(i)))
+            .collect();
+        let mut f: BTreeMap<String, String> = owned.into_iter().collect();
+        assert!(f.values().map(String::len).sum::<usize>() > PARALLEL_HEADS_BYTES);
+        let (_, manifests) = sort_manifests(&f).unwrap();
+        let names: Vec<_> = manifests.iter().map(|m| m.name.as_str()).collect();
+        let expected: Vec<_> = f.keys().map(String::as_str).collect();
+        assert_eq!(names, expected);
+
+        f.insert("c/templates/f010.yaml".into(), "- not a map".into());
+        f.insert("c/templates/f090.yaml".into(), "also: [broken".into());
+        let err = format!("{:#}", anyhow::Error::new(sort_manifests(&f).unwrap_err()));
+        assert!(err.starts_with("YAML parse error on c/templates/f010.yaml"), "{err}");
     }
 
     #[test]
