@@ -1169,6 +1169,11 @@ fn demo_chart(dir: &Path) -> PathBuf {
 
 #[tokio::test]
 async fn helm_manages_releases_with_both_drivers() {
+    // scripts/test sets this, with a warning, only on a machine without helm-ref.
+    if std::env::var_os("WHEELHOUSE_WITHOUT_HELM_REF").is_some() {
+        eprintln!("skipped: helm-ref is not installed on this machine");
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let chart = demo_chart(dir.path());
     let chart = chart.to_str().unwrap();
