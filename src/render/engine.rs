@@ -14,6 +14,7 @@ use crate::gotmpl::{
 };
 
 use super::{Options, TemplateFile};
+use crate::chart::render_values::VALUES_TYPE;
 
 /// Helm's limit on one template including itself, directly or not.
 pub const MAX_INCLUDE_DEPTH: usize = 1000;
@@ -63,21 +64,147 @@ pub fn render(
             .map_err(|e| RenderError(parse_error_message(&file.name, &e)))?;
     }
 
+    let jobs: Vec<&TemplateFile> = order.into_iter().filter(|f| !is_partial(&f.name)).collect();
+    let outputs = if runs_alone(files, &jobs) {
+        execute_side_by_side(&set, &jobs)
+    } else {
+        execute_in_order(&set, &jobs)
+    };
     let mut rendered = BTreeMap::new();
-    for file in &order {
-        if is_partial(&file.name) {
-            continue;
-        }
+    for (file, out) in jobs.iter().zip(outputs) {
+        let out = out.map_err(|e| RenderError(exec_error_message(&file.name, &e)))?;
+        rendered.insert(file.name.clone(), remove_no_value(out));
+    }
+    Ok(rendered)
+}
+
+/// Helm's loop: each file in order, `.Template` set on its chart's shared data
+/// first. Stops at the first error, which is last in the result.
+fn execute_in_order(set: &Template, jobs: &[&TemplateFile]) -> Vec<Result<String, Error>> {
+    let mut outputs = Vec::with_capacity(jobs.len());
+    for file in jobs {
         if let Value::Map(data) = &file.data {
             data.write()
                 .insert(Arc::from("Template"), template_object(file));
         }
-        let out = set
-            .execute(&file.name, &file.data)
-            .map_err(|e| RenderError(exec_error_message(&file.name, &e)))?;
-        rendered.insert(file.name.clone(), remove_no_value(out));
+        let out = set.execute(&file.name, &file.data);
+        let failed = out.is_err();
+        outputs.push(out);
+        if failed {
+            break;
+        }
     }
-    Ok(rendered)
+    outputs
+}
+
+/// Every file on the cores at once, each with its own copy of its chart's
+/// top-level map holding its `.Template`. Only for renders where that can't
+/// be told from Helm's order (see [`runs_alone`]); results keep file order, so
+/// the first error reported is the one Helm reports.
+fn execute_side_by_side(set: &Template, jobs: &[&TemplateFile]) -> Vec<Result<String, Error>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let run = |file: &TemplateFile| {
+        let data = match &file.data {
+            Value::Map(shared) => {
+                let mut entries = shared.read().clone();
+                entries.insert(Arc::from("Template"), template_object(file));
+                Value::Map(Map::typed(entries, shared.elem(), Some(VALUES_TYPE)))
+            }
+            other => other.clone(),
+        };
+        set.execute(&file.name, &data)
+    };
+    let run = &run;
+    let mut slots: Vec<Option<Result<String, Error>>> = Vec::new();
+    slots.resize_with(jobs.len(), || None);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..jobs.len())
+                        .step_by(threads)
+                        .map(|i| (i, run(jobs[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => {
+                    for (i, out) in done {
+                        slots[i] = Some(out);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| s.unwrap_or_else(|| Err(Error::msg("template was not rendered"))))
+        .collect()
+}
+
+/// Below this much template text, starting threads costs more than it saves.
+const PARALLEL_RENDER_BYTES: usize = 32 * 1024;
+
+/// Functions that change a map in place: a template calling one may change
+/// what a later file sees, so order matters. `Subcharts` reaches another
+/// chart's top-level map, whose `.Template` Helm leaves at that chart's last
+/// rendered file.
+static ORDER_SENSITIVE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b(set|unset|merge|mustMerge|mergeOverwrite|mustMergeOverwrite|Subcharts)\b",
+    )
+    .unwrap_or_else(|_| unreachable!("a fixed, valid expression"))
+});
+
+/// Whether each file's output depends only on its own template and data, so
+/// the files may render side by side: a large render, on more than one core,
+/// where no template (nor any string a `tpl` call could run) names a function
+/// that changes shared maps, or `.Subcharts`.
+fn runs_alone(files: &[TemplateFile], jobs: &[&TemplateFile]) -> bool {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let bytes: usize = files.iter().map(|f| f.source.len()).sum();
+    if threads < 2 || jobs.len() < 2 || bytes < PARALLEL_RENDER_BYTES {
+        return false;
+    }
+    if files.iter().any(|f| ORDER_SENSITIVE.is_match(&f.source)) {
+        return false;
+    }
+    // `tpl` runs text from the values (or from files); every string it could be
+    // handed must be harmless too.
+    let uses_tpl = files.iter().any(|f| f.source.contains("tpl"));
+    if !uses_tpl {
+        return true;
+    }
+    if files.iter().any(|f| f.source.contains("Files")) {
+        return false;
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.iter().all(|f| match &f.data {
+        // Every file of a chart shares its chart's data; look at each once.
+        Value::Map(m) if !seen.insert(m.address()) => true,
+        data => strings_are_harmless(data, 0),
+    })
+}
+
+/// Deeper than this, a values tree is not searched and counts as unsafe.
+const MAX_SCAN_DEPTH: usize = 64;
+
+fn strings_are_harmless(v: &Value, depth: usize) -> bool {
+    if depth > MAX_SCAN_DEPTH {
+        return false;
+    }
+    match v {
+        Value::Str(s) => !ORDER_SENSITIVE.is_match(s),
+        Value::List(l) => l.items().iter().all(|i| strings_are_harmless(i, depth + 1)),
+        Value::Map(m) => m
+            .read()
+            .values()
+            .all(|i| strings_are_harmless(i, depth + 1)),
+        _ => true,
+    }
 }
 
 /// Helm's workaround for Go printing `<no value>` under `missingkey=zero`: the text
@@ -116,7 +243,7 @@ fn template_object(file: &TemplateFile) -> Value {
 
 /// Helm's own functions, which need the running template set.
 fn engine_funcs() -> FuncMap {
-    let included: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let included: Arc<Mutex<IncludeCounts>> = Arc::default();
     let mut funcs = FuncMap::default();
 
     let counts = included.clone();
@@ -161,17 +288,22 @@ fn warn_wrap(message: &str) -> String {
     format!("{WARN_START}{message}{WARN_END}")
 }
 
+/// How deep each template is included right now, per thread: files rendered
+/// side by side each count their own nesting, as one sequential render would.
+type IncludeCounts = HashMap<(std::thread::ThreadId, String), usize>;
+
 /// `include`: runs a named template and returns its output, refusing runaway
 /// recursion with Helm's message.
 fn include(
     ctx: &mut dyn Context,
-    counts: &Mutex<HashMap<String, usize>>,
+    counts: &Mutex<IncludeCounts>,
     name: &str,
     data: Value,
 ) -> Result<String, Error> {
+    let key = (std::thread::current().id(), name.to_string());
     {
         let mut counts = counts.lock();
-        let count = counts.entry(name.to_string()).or_insert(0);
+        let count = counts.entry(key.clone()).or_insert(0);
         if *count > MAX_INCLUDE_DEPTH {
             return Err(Error::wrap(
                 format!("rendering template has a nested reference name: {name}"),
@@ -181,7 +313,7 @@ fn include(
         *count += 1;
     }
     let result = ctx.execute_template(name, data);
-    if let Some(count) = counts.lock().get_mut(name) {
+    if let Some(count) = counts.lock().get_mut(&key) {
         *count = count.saturating_sub(1);
     }
     result
@@ -323,6 +455,85 @@ mod tests {
             names,
             ["a/charts/b/templates/y", "a/templates/z", "a/templates/x"]
         );
+    }
+
+    /// Many files sharing one chart's data, each printing its own `.Template`,
+    /// an include and a value; `extra` is added to the first file.
+    fn many_files(extra: &str) -> Vec<TemplateFile> {
+        let mut values = Entries::new();
+        values.insert(Arc::from("greeting"), Value::str("hi {{ .Template.Name }}"));
+        let mut top = Entries::new();
+        top.insert(Arc::from("Values"), Value::Map(Map::new(values)));
+        let data = Value::Map(Map::typed(top, ElemType::Interface, Some(VALUES_TYPE)));
+        let pad = "#".repeat(PARALLEL_RENDER_BYTES / 40);
+        let mut files: Vec<TemplateFile> = (0..50)
+            .map(|i| TemplateFile {
+                name: format!("c/templates/f{i:02}.yaml"),
+                source: format!(
+                    "{{{{/* {pad} */}}}}name: {{{{ .Template.Name }}}} {{{{ include \"h\" . }}}} {{{{ tpl .Values.greeting . }}}}"
+                ),
+                data: data.clone(),
+                base_path: "c/templates".into(),
+            })
+            .collect();
+        files.push(TemplateFile {
+            name: "c/templates/_h.tpl".into(),
+            source: r#"{{ define "h" }}{{ .Template.BasePath }}{{ end }}"#.into(),
+            data: data.clone(),
+            base_path: "c/templates".into(),
+        });
+        files[0].source.push_str(extra);
+        files
+    }
+
+    #[test]
+    fn side_by_side_renders_what_order_renders() {
+        let files = many_files("");
+        let jobs: Vec<&TemplateFile> = files.iter().filter(|f| !is_partial(&f.name)).collect();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(runs_alone(&files, &jobs), cores > 1);
+        let rendered = render(&files, &Options::default()).unwrap();
+        assert_eq!(
+            rendered["c/templates/f07.yaml"],
+            "name: c/templates/f07.yaml c/templates hi c/templates/f07.yaml"
+        );
+        let mut set = Template::new(SET_NAME)
+            .with_library(LIBRARY.clone())
+            .with_funcs(engine_funcs());
+        for f in &files {
+            set.parse(&f.name, &f.source).unwrap();
+        }
+        let plain = |outs: Vec<Result<String, Error>>| -> Vec<String> {
+            outs.into_iter().map(|o| o.unwrap()).collect()
+        };
+        assert_eq!(
+            plain(execute_side_by_side(&set, &jobs)),
+            plain(execute_in_order(&set, &jobs))
+        );
+    }
+
+    #[test]
+    fn templates_that_change_maps_render_in_order() {
+        for extra in [
+            r#"{{ $_ := set .Values "x" 1 }}"#,
+            "{{ .Subcharts }}",
+            r#"{{ merge .Values (dict "a" 1) }}"#,
+        ] {
+            let files = many_files(extra);
+            let jobs: Vec<&TemplateFile> = files.iter().filter(|f| !is_partial(&f.name)).collect();
+            assert!(!runs_alone(&files, &jobs), "{extra}");
+        }
+        // A `tpl` string from the values that would change a map counts too.
+        let files = many_files("");
+        if let Value::Map(top) = &files[0].data {
+            if let Some(Value::Map(values)) = top.get("Values") {
+                values
+                    .write()
+                    .insert(Arc::from("evil"), Value::str(r#"{{ set . "a" 1 }}"#));
+            }
+        }
+        let jobs: Vec<&TemplateFile> = files.iter().filter(|f| !is_partial(&f.name)).collect();
+        assert!(!runs_alone(&files, &jobs));
     }
 
     /// A chart whose template includes "r" once per element of `.Values.l`, plus once

@@ -803,7 +803,10 @@ mod tests {
         f.insert("c/templates/f010.yaml".into(), "- not a map".into());
         f.insert("c/templates/f090.yaml".into(), "also: [broken".into());
         let err = format!("{:#}", anyhow::Error::new(sort_manifests(&f).unwrap_err()));
-        assert!(err.starts_with("YAML parse error on c/templates/f010.yaml"), "{err}");
+        assert!(
+            err.starts_with("YAML parse error on c/templates/f010.yaml"),
+            "{err}"
+        );
     }
 
     #[test]
