@@ -380,6 +380,40 @@ fn added(value: &Value, shape: Shape, path: &[PathElement], set: &mut FieldSet) 
     }
 }
 
+/// The set with every declared field that has members below it made a
+/// member itself (structured-merge-diff's `EnsureNamedFieldsAreMembers`):
+/// owning `.spec.template.metadata.labels.app` protects the `labels`,
+/// `metadata` and `template` fields around it, but not a list item or map
+/// entry around it.
+pub(crate) fn with_named_fields(set: &FieldSet, shape: Shape) -> FieldSet {
+    let mut out = set.clone();
+    for path in set {
+        let mut here = shape;
+        for (depth, element) in path.iter().enumerate().take(path.len().saturating_sub(1)) {
+            here = match element.strip_prefix("f:") {
+                Some(name) => {
+                    if here.is_declared(name) {
+                        out.insert(path[..=depth].to_vec());
+                    }
+                    here.member(name)
+                }
+                None => here.item(),
+            };
+        }
+    }
+    out
+}
+
+/// Removes every node of `set` from `value` (structured-merge-diff's
+/// `RemoveItems`); a removed node takes everything below it along.
+pub(crate) fn remove_items(value: &mut Value, set: &FieldSet, shape: Shape) {
+    // Ordered sets list a node before the paths below it, which are then
+    // already gone.
+    for path in set {
+        remove_path(value, path, shape);
+    }
+}
+
 /// Removes the node at `path` from `value`, if it is there.
 pub(crate) fn remove_path(value: &mut Value, path: &Path, shape: Shape) {
     let Some((first, rest)) = path.split_first() else {
