@@ -723,6 +723,28 @@ mod tests {
     }
 
     #[test]
+    fn a_map_node_the_applier_drops_keeps_entries_other_managers_own() {
+        let mut live = upgraded_from_client_side_apply();
+        live["metadata"]["labels"]["team"] = json!("x");
+        live["metadata"]["managedFields"]
+            .as_array_mut()
+            .expect("entries")
+            .push(json!({
+                "manager": "labeller", "operation": "Update", "apiVersion": "apps/v1",
+                "time": T0, "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:metadata": {"f:labels": {"f:team": {}}}}
+            }));
+        let mut config = deployment(2, "app:1");
+        config["metadata"]
+            .as_object_mut()
+            .map(|m| m.remove("labels"));
+        let result = server_side_apply(Some(&live), &config, "kubectl", true, &DEPLOYMENT, T1)
+            .expect("apply");
+        assert_eq!(result["metadata"]["labels"], json!({"team": "x"}));
+        assert_eq!(result["spec"]["template"], config["spec"]["template"]);
+    }
+
+    #[test]
     fn create_by_apply_records_the_applied_fields() {
         let applied = deployment(3, "app:1");
         let object =
