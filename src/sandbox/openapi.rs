@@ -1,5 +1,6 @@
-//! OpenAPI documents: `/openapi/v3` (the index of group-version documents) and
-//! one document per group version. Clients read them for two things: which
+//! OpenAPI documents: `/openapi/v3` (the index of group-version documents),
+//! one document per group version, and the whole-cluster Swagger 2.0
+//! document at `/openapi/v2` (JSON only). Clients read them for two things: which
 //! operations accept the `fieldValidation` parameter (Helm and kubectl then
 //! validate on the server instead of downloading `/openapi/v2`), and each
 //! kind's schema, whose `x-kubernetes-patch-merge-key`,
