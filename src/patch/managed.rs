@@ -402,12 +402,13 @@ fn apply_once(
         .position(|e| e.is(manager, "Apply", ""))
         .map(|i| entries.remove(i));
     if let Some(previous) = &previous {
-        let others: FieldSet = entries.iter().flat_map(|e| e.set.iter().cloned()).collect();
-        for path in previous.set.difference(&applied_set) {
-            if !others.contains(path) {
-                typed::remove_path(&mut merged, path, shape);
-            }
-        }
+        let managed: FieldSet = entries
+            .iter()
+            .flat_map(|e| e.set.iter())
+            .chain(&applied_set)
+            .cloned()
+            .collect();
+        merged = prune(merged, &previous.set, &managed, shape);
     }
     let comparison = typed::compare(live_value, &merged, shape);
     let changed = owned_fields(comparison.changed, root);
@@ -452,6 +453,45 @@ fn apply_once(
     }
     write_entries(&mut merged, entries);
     Ok(merged)
+}
+
+/// Removes from `merged` what the applier owned before (`last`) and no
+/// manager owns now (`managed`, the applier's new set included), as
+/// structured-merge-diff's `prune` does: drop everything `last` names, add
+/// back whatever is owned or was never in `last`, and keep the declared
+/// fields around owned ones, so fields other managers hold under a map the
+/// applier owned (kubectl's client-side-apply upgrade hands it `.` nodes)
+/// survive.
+fn prune(merged: Value, last: &FieldSet, managed: &FieldSet, shape: Shape) -> Value {
+    if last.is_empty() {
+        return merged;
+    }
+    let named = |set: &FieldSet| typed::with_named_fields(set, shape);
+    let last = named(last);
+    let merged_set = named(&typed::field_set(&merged, shape));
+
+    let mut without_last = merged.clone();
+    typed::remove_items(&mut without_last, &last, shape);
+    let mut kept: FieldSet = named(&typed::field_set(&without_last, shape));
+    kept.extend(named(managed));
+    let mut owned_back = merged.clone();
+    typed::remove_items(
+        &mut owned_back,
+        &merged_set.difference(&kept).cloned().collect(),
+        shape,
+    );
+
+    // Only what `last` names may go: an unowned entry the applier never
+    // named, removed above with its parent, comes back if the parent stays.
+    let owned_back_set = named(&typed::field_set(&owned_back, shape));
+    let dropped: FieldSet = merged_set
+        .difference(&owned_back_set)
+        .filter(|path| last.contains(*path))
+        .cloned()
+        .collect();
+    let mut out = merged;
+    typed::remove_items(&mut out, &dropped, shape);
+    out
 }
 
 /// The annotation client-side `kubectl apply` keeps its configuration in.
@@ -621,6 +661,87 @@ mod tests {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// A Deployment as the apiserver holds it after `kubectl apply` (with
+    /// its defaults) and kubectl's client-side-apply upgrade, which renames
+    /// the `kubectl-client-side-apply` update entry into a `kubectl` apply
+    /// entry, map nodes (`.`) included (client-go's csaupgrade).
+    fn upgraded_from_client_side_apply() -> Value {
+        let mut live = deployment(2, "app:1");
+        live["metadata"]["annotations"] =
+            json!({LAST_APPLIED_ANNOTATION: format!("{}\n", deployment(2, "app:1"))});
+        live["spec"]["progressDeadlineSeconds"] = json!(600);
+        live["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}});
+        live["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] =
+            json!("IfNotPresent");
+        live["spec"]["template"]["spec"]["restartPolicy"] = json!("Always");
+        live["metadata"]["managedFields"] = json!([{
+            "manager": "kubectl", "operation": "Apply", "apiVersion": "apps/v1", "time": T0,
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {
+                "f:metadata": {
+                    "f:annotations": {".": {}, "f:kubectl.kubernetes.io/last-applied-configuration": {}},
+                    "f:labels": {".": {}, "f:app": {}}
+                },
+                "f:spec": {
+                    "f:progressDeadlineSeconds": {},
+                    "f:replicas": {},
+                    "f:selector": {},
+                    "f:strategy": {"f:rollingUpdate": {".": {}, "f:maxSurge": {}, "f:maxUnavailable": {}}, "f:type": {}},
+                    "f:template": {
+                        "f:metadata": {"f:labels": {".": {}, "f:app": {}}},
+                        "f:spec": {
+                            "f:containers": {"k:{\"name\":\"app\"}": {
+                                ".": {}, "f:image": {}, "f:imagePullPolicy": {}, "f:name": {}
+                            }},
+                            "f:restartPolicy": {}
+                        }
+                    }
+                }
+            }
+        }]);
+        live
+    }
+
+    #[test]
+    fn server_side_apply_after_the_client_side_upgrade_keeps_what_it_still_applies() {
+        let live = upgraded_from_client_side_apply();
+        let config = deployment(2, "app:1");
+        let first = server_side_apply(Some(&live), &config, "kubectl", true, &DEPLOYMENT, T1)
+            .expect("first server-side apply");
+        assert_eq!(first["spec"]["template"], config["spec"]["template"]);
+        assert_eq!(first["metadata"]["labels"], json!({"app": "web"}));
+        // Fields only the upgraded entry held and the configuration leaves out
+        // are pruned, as structured-merge-diff does (defaulting refills them).
+        assert!(first["spec"].get("progressDeadlineSeconds").is_none());
+        assert!(first["spec"].get("strategy").is_none());
+        let second = server_side_apply(Some(&first), &config, "kubectl", true, &DEPLOYMENT, T1)
+            .expect("second server-side apply");
+        assert_eq!(second["spec"]["template"], config["spec"]["template"]);
+        assert_eq!(managers(&second), [("kubectl".into(), "Apply".into())]);
+    }
+
+    #[test]
+    fn a_map_node_the_applier_drops_keeps_entries_other_managers_own() {
+        let mut live = upgraded_from_client_side_apply();
+        live["metadata"]["labels"]["team"] = json!("x");
+        live["metadata"]["managedFields"]
+            .as_array_mut()
+            .expect("entries")
+            .push(json!({
+                "manager": "labeller", "operation": "Update", "apiVersion": "apps/v1",
+                "time": T0, "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:metadata": {"f:labels": {"f:team": {}}}}
+            }));
+        let mut config = deployment(2, "app:1");
+        config["metadata"]
+            .as_object_mut()
+            .map(|m| m.remove("labels"));
+        let result = server_side_apply(Some(&live), &config, "kubectl", true, &DEPLOYMENT, T1)
+            .expect("apply");
+        assert_eq!(result["metadata"]["labels"], json!({"team": "x"}));
+        assert_eq!(result["spec"]["template"], config["spec"]["template"]);
     }
 
     #[test]

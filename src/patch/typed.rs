@@ -380,6 +380,40 @@ fn added(value: &Value, shape: Shape, path: &[PathElement], set: &mut FieldSet) 
     }
 }
 
+/// The set with every declared field that has members below it made a
+/// member itself (structured-merge-diff's `EnsureNamedFieldsAreMembers`):
+/// owning `.spec.template.metadata.labels.app` protects the `labels`,
+/// `metadata` and `template` fields around it, but not a list item or map
+/// entry around it.
+pub(crate) fn with_named_fields(set: &FieldSet, shape: Shape) -> FieldSet {
+    let mut out = set.clone();
+    for path in set {
+        let mut here = shape;
+        for (depth, element) in path.iter().enumerate().take(path.len().saturating_sub(1)) {
+            here = match element.strip_prefix("f:") {
+                Some(name) => {
+                    if here.is_declared(name) {
+                        out.insert(path[..=depth].to_vec());
+                    }
+                    here.member(name)
+                }
+                None => here.item(),
+            };
+        }
+    }
+    out
+}
+
+/// Removes every node of `set` from `value` (structured-merge-diff's
+/// `RemoveItems`); a removed node takes everything below it along.
+pub(crate) fn remove_items(value: &mut Value, set: &FieldSet, shape: Shape) {
+    // Ordered sets list a node before the paths below it, which are then
+    // already gone.
+    for path in set {
+        remove_path(value, path, shape);
+    }
+}
+
 /// Removes the node at `path` from `value`, if it is there.
 pub(crate) fn remove_path(value: &mut Value, path: &Path, shape: Shape) {
     let Some((first, rest)) = path.split_first() else {
@@ -411,6 +445,7 @@ pub(crate) fn remove_path(value: &mut Value, path: &Path, shape: Shape) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patch::{Gvk, schema};
     use serde_json::json;
 
     #[test]
@@ -453,5 +488,56 @@ mod tests {
         for (live, applied, want) in cases {
             assert_eq!(merge(&live, &applied, shape), want, "{live} + {applied}");
         }
+    }
+
+    #[test]
+    fn declared_fields_above_owned_ones_become_members_but_items_do_not() {
+        let root = Shape::root(schema::root_type(&Gvk::new("apps", "v1", "Deployment")));
+        let path = |elements: &[&str]| -> Path { elements.iter().map(|e| e.to_string()).collect() };
+        let set: FieldSet = [
+            path(&["f:spec", "f:template", "f:metadata", "f:labels", "f:app"]),
+            path(&[
+                "f:spec",
+                "f:template",
+                "f:spec",
+                "f:containers",
+                r#"k:{"name":"app"}"#,
+                "f:image",
+            ]),
+        ]
+        .into_iter()
+        .collect();
+        let named = with_named_fields(&set, root);
+        let want: FieldSet = [
+            path(&["f:spec"]),
+            path(&["f:spec", "f:template"]),
+            path(&["f:spec", "f:template", "f:metadata"]),
+            path(&["f:spec", "f:template", "f:metadata", "f:labels"]),
+            path(&["f:spec", "f:template", "f:spec"]),
+            path(&["f:spec", "f:template", "f:spec", "f:containers"]),
+        ]
+        .into_iter()
+        .chain(set.iter().cloned())
+        .collect();
+        assert_eq!(named, want);
+
+        let mut value = json!({"spec": {"template": {
+            "metadata": {"labels": {"app": "web", "tier": "x"}},
+            "spec": {"containers": [{"name": "app", "image": "a"}, {"name": "side", "image": "b"}]}
+        }}});
+        remove_items(&mut value, &named, root);
+        assert_eq!(value, json!({}));
+        let mut value = json!({"spec": {"template": {
+            "metadata": {"labels": {"app": "web", "tier": "x"}},
+            "spec": {"containers": [{"name": "app", "image": "a"}, {"name": "side", "image": "b"}]}
+        }}});
+        remove_items(&mut value, &set, root);
+        assert_eq!(
+            value,
+            json!({"spec": {"template": {
+                "metadata": {"labels": {"tier": "x"}},
+                "spec": {"containers": [{"name": "app"}, {"name": "side", "image": "b"}]}
+            }}})
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! OpenAPI documents: `/openapi/v3` (the index of group-version documents) and
-//! one document per group version. Clients read them for two things: which
+//! OpenAPI documents: `/openapi/v3` (the index of group-version documents),
+//! one document per group version, and the whole-cluster Swagger 2.0
+//! document at `/openapi/v2` (JSON only). Clients read them for two things: which
 //! operations accept the `fieldValidation` parameter (Helm and kubectl then
 //! validate on the server instead of downloading `/openapi/v2`), and each
 //! kind's schema, whose `x-kubernetes-patch-merge-key`,
@@ -100,30 +101,54 @@ fn builtin_root(rt: &ResourceType) -> Option<&'static StructDef> {
     schema::root_type(&Gvk::new(&rt.group, &rt.version, &rt.kind))
 }
 
-fn reference(id: &str) -> Value {
-    json!({"$ref": format!("#/components/schemas/{}", component_name(id))})
+/// Which document a schema is written for: they differ in where schemas
+/// live and how a field refers to one.
+#[derive(Clone, Copy)]
+enum Spec {
+    /// Swagger 2.0: `#/definitions/NAME`, referenced directly.
+    V2,
+    /// OpenAPI 3: `#/components/schemas/NAME`, wrapped in `allOf` as
+    /// Kubernetes does so a field's own extensions can sit beside it.
+    V3,
+}
+
+impl Spec {
+    fn ref_to(self, name: &str) -> Value {
+        match self {
+            Spec::V2 => json!({"$ref": format!("#/definitions/{name}")}),
+            Spec::V3 => json!({"$ref": format!("#/components/schemas/{name}")}),
+        }
+    }
+
+    fn field_ref(self, id: &str) -> Value {
+        let target = self.ref_to(&component_name(id));
+        match self {
+            Spec::V2 => target,
+            Spec::V3 => json!({"allOf": [target]}),
+        }
+    }
 }
 
 /// The schema of one field's value; structs it names are queued in `todo`.
-fn type_schema(ty: &Ty, todo: &mut Vec<&'static str>) -> Value {
+fn type_schema(ty: &Ty, spec: Spec, todo: &mut Vec<&'static str>) -> Value {
     match ty {
         Ty::Scalar => json!({}),
         Ty::Opaque(_) => json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
         Ty::Struct(id) => {
             todo.push(id);
-            json!({"allOf": [reference(id)]})
+            spec.field_ref(id)
         }
-        Ty::List(inner) => json!({"type": "array", "items": type_schema(inner, todo)}),
+        Ty::List(inner) => json!({"type": "array", "items": type_schema(inner, spec, todo)}),
         Ty::Map(inner) => {
-            json!({"type": "object", "additionalProperties": type_schema(inner, todo)})
+            json!({"type": "object", "additionalProperties": type_schema(inner, spec, todo)})
         }
     }
 }
 
-fn struct_schema(def: &StructDef, todo: &mut Vec<&'static str>) -> Value {
+fn struct_schema(def: &StructDef, spec: Spec, todo: &mut Vec<&'static str>) -> Value {
     let mut props = Map::new();
     for f in def.fields {
-        let mut p = type_schema(&f.ty, todo);
+        let mut p = type_schema(&f.ty, spec, todo);
         for (name, value) in f.openapi_extensions() {
             p[name] = value;
         }
@@ -137,7 +162,12 @@ fn struct_schema(def: &StructDef, todo: &mut Vec<&'static str>) -> Value {
 }
 
 /// Adds the schema of a built-in kind and every struct it reaches.
-fn add_builtin(rt: &ResourceType, root: &'static StructDef, schemas: &mut Map<String, Value>) {
+fn add_builtin(
+    rt: &ResourceType,
+    root: &'static StructDef,
+    spec: Spec,
+    schemas: &mut Map<String, Value>,
+) {
     let mut todo = vec![root.id];
     let mut done = BTreeSet::new();
     while let Some(id) = todo.pop() {
@@ -147,17 +177,28 @@ fn add_builtin(rt: &ResourceType, root: &'static StructDef, schemas: &mut Map<St
         let Some(def) = schema::struct_def(id) else {
             continue;
         };
-        let mut s = struct_schema(def, &mut todo);
+        let s = schemas
+            .entry(component_name(id))
+            .or_insert_with(|| struct_schema(def, spec, &mut todo));
         if id == root.id {
-            s["x-kubernetes-group-version-kind"] =
-                json!([{"group": rt.group, "version": rt.version, "kind": rt.kind}]);
+            // A type may be reached as a field before it is served as a kind,
+            // and the whole-cluster v2 document can serve one type as several.
+            let gvk = json!({"group": rt.group, "version": rt.version, "kind": rt.kind});
+            let kinds = s.as_object_mut().map(|m| {
+                m.entry("x-kubernetes-group-version-kind")
+                    .or_insert(json!([]))
+            });
+            if let Some(Value::Array(kinds)) = kinds
+                && !kinds.contains(&gvk)
+            {
+                kinds.push(gvk);
+            }
         }
-        schemas.entry(component_name(id)).or_insert(s);
     }
 }
 
 fn operation(rt: &ResourceType, action: &str, params: Vec<Value>) -> Value {
-    let reference = json!({"$ref": format!("#/components/schemas/{}", schema_name(rt))});
+    let reference = Spec::V3.ref_to(&schema_name(rt));
     json!({
         "operationId": format!("{action}{}", rt.kind),
         "parameters": params,
@@ -245,7 +286,7 @@ pub fn v3_document(registry: &Registry, path: &str) -> Option<Value> {
     for rt in registry.in_group_version(group, version) {
         paths_for(rt, &mut paths);
         match builtin_root(rt) {
-            Some(root) => add_builtin(rt, root, &mut schemas),
+            Some(root) => add_builtin(rt, root, Spec::V3, &mut schemas),
             None => {
                 schemas.insert(schema_name(rt), kind_schema(rt));
             }
@@ -259,11 +300,79 @@ pub fn v3_document(registry: &Registry, path: &str) -> Option<Value> {
     )
 }
 
-/// `/openapi/v2` as JSON, for clients that accept it (kubectl asks for
-/// protobuf only and is told it is not served).
+/// The Swagger 2.0 operation of `action` on a kind; query parameters are
+/// typed in place rather than through a schema.
+fn v2_operation(rt: &ResourceType, action: &str, params: &[Value]) -> Value {
+    let params: Vec<Value> = params
+        .iter()
+        .map(|p| {
+            json!({"name": p["name"], "in": "query", "description": p["description"],
+                "type": "string", "uniqueItems": true})
+        })
+        .collect();
+    json!({
+        "operationId": format!("{action}{}", rt.kind),
+        "parameters": params,
+        "produces": ["application/json", "application/yaml"],
+        "responses": {"200": {"description": "OK", "schema": Spec::V2.ref_to(&schema_name(rt))}},
+        "x-kubernetes-action": action,
+        "x-kubernetes-group-version-kind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
+    })
+}
+
+fn v2_paths_for(rt: &ResourceType, paths: &mut Map<String, Value>) {
+    let base = format!("/{}", gv_path(&rt.group, &rt.version));
+    let collection = if rt.namespaced {
+        format!("{base}/namespaces/{{namespace}}/{}", rt.plural)
+    } else {
+        format!("{base}/{}", rt.plural)
+    };
+    let mut patch = v2_operation(rt, "patch", &write_params());
+    let mut consumes = vec![
+        "application/json-patch+json",
+        "application/merge-patch+json",
+    ];
+    if !rt.custom {
+        consumes.push("application/strategic-merge-patch+json");
+    }
+    consumes.push("application/apply-patch+yaml");
+    patch["consumes"] = json!(consumes);
+    paths.insert(
+        collection.clone(),
+        json!({
+            "get": v2_operation(rt, "list", &[]),
+            "post": v2_operation(rt, "post", &write_params()),
+        }),
+    );
+    paths.insert(
+        format!("{collection}/{{name}}"),
+        json!({
+            "get": v2_operation(rt, "get", &[]),
+            "put": v2_operation(rt, "put", &write_params()),
+            "patch": patch,
+            "delete": v2_operation(rt, "delete", &[]),
+        }),
+    );
+}
+
+/// `/openapi/v2` as Swagger 2.0 JSON: every served kind's schema under
+/// `definitions` (the same table as v3, so the same merge keys, patch
+/// strategies and list types) and its item and collection operations.
+/// kubectl asks for this document as protobuf only; the router answers it
+/// 406 like kube-apiserver, and kubectl goes on with `/openapi/v3`.
 pub fn v2(registry: &Registry) -> Value {
-    let _ = registry;
-    json!({"swagger": "2.0", "info": info(), "paths": {}, "definitions": {}})
+    let mut paths = Map::new();
+    let mut definitions = Map::new();
+    for rt in registry.all() {
+        v2_paths_for(rt, &mut paths);
+        match builtin_root(rt) {
+            Some(root) => add_builtin(rt, root, Spec::V2, &mut definitions),
+            None => {
+                definitions.insert(schema_name(rt), kind_schema(rt));
+            }
+        }
+    }
+    json!({"swagger": "2.0", "info": info(), "paths": paths, "definitions": definitions})
 }
 
 #[cfg(test)]
@@ -315,6 +424,57 @@ mod tests {
         assert_eq!(
             index["paths"]["api/v1"]["serverRelativeURL"],
             "/openapi/v3/api/v1"
+        );
+    }
+
+    #[test]
+    fn the_v2_document_carries_the_same_schemas_as_definitions() {
+        let doc = v2(&Registry::new());
+        assert_eq!(doc["swagger"], "2.0");
+        let defs = &doc["definitions"];
+        assert_eq!(
+            defs["io.k8s.api.apps.v1.Deployment"]["x-kubernetes-group-version-kind"],
+            json!([{"group": "apps", "version": "v1", "kind": "Deployment"}])
+        );
+        assert_eq!(
+            defs["io.k8s.api.core.v1.ConfigMap"]["x-kubernetes-group-version-kind"][0]["kind"],
+            "ConfigMap"
+        );
+        let containers = &defs["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"];
+        assert_eq!(containers["x-kubernetes-patch-merge-key"], "name");
+        assert_eq!(containers["x-kubernetes-patch-strategy"], "merge");
+        assert_eq!(containers["x-kubernetes-list-type"], "map");
+        assert_eq!(
+            containers["items"]["$ref"],
+            "#/definitions/io.k8s.api.core.v1.Container"
+        );
+        let spec = &defs["io.k8s.api.apps.v1.Deployment"]["properties"]["spec"];
+        assert_eq!(
+            spec["$ref"],
+            "#/definitions/io.k8s.api.apps.v1.DeploymentSpec"
+        );
+        let text = doc.to_string();
+        assert!(!text.contains("#/components/"));
+        for part in text.split("#/definitions/").skip(1) {
+            let name = part.split('"').next().unwrap();
+            assert!(defs.get(name).is_some(), "{name}");
+        }
+        let patch =
+            &doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"];
+        assert_eq!(patch["x-kubernetes-action"], "patch");
+        assert_eq!(
+            patch["x-kubernetes-group-version-kind"]["kind"],
+            "Deployment"
+        );
+        assert!(
+            patch["consumes"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("application/strategic-merge-patch+json"))
+        );
+        assert_eq!(
+            doc["paths"]["/api/v1/namespaces"]["get"]["x-kubernetes-action"],
+            "list"
         );
     }
 }

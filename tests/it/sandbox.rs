@@ -1118,6 +1118,112 @@ fn kubectl_drives_the_sandbox() {
     assert!(!found && out.contains("NotFound"), "{out}");
 }
 
+/// kubectl's client-side-apply upgrade followed by server-side applies: the
+/// object keeps what the configuration still sets (it used to lose
+/// `spec.template`'s labels and then the template).
+#[test]
+fn kubectl_moves_from_client_side_to_server_side_apply() {
+    let ok = |args: &[&str], stdin: Option<&str>| {
+        let (success, out) = kubectl(args, stdin);
+        assert!(success, "kubectl {args:?}: {out}");
+        out
+    };
+    ok(&["create", "namespace", "csa-upgrade"], None);
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: csa-upgrade\n  labels: {app: web}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: app\n        image: nginx:1\n";
+    let get = |path: &str| {
+        ok(
+            &[
+                "-n",
+                "csa-upgrade",
+                "get",
+                "deployment",
+                "web",
+                "-o",
+                &format!("jsonpath={path}"),
+            ],
+            None,
+        )
+    };
+    ok(&["apply", "-f", "-"], Some(deployment));
+    for round in 0..2 {
+        ok(
+            &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+            Some(deployment),
+        );
+        assert_eq!(
+            get("{.spec.template.metadata.labels.app}").trim(),
+            "web",
+            "round {round}"
+        );
+        assert_eq!(
+            get("{.spec.template.spec.containers[*].image}").trim(),
+            "nginx:1",
+            "round {round}"
+        );
+        assert_eq!(get("{.metadata.labels.app}").trim(), "web", "round {round}");
+        assert_eq!(get("{.spec.replicas}").trim(), "2", "round {round}");
+        // kubectl's upgrade hands the client-side entry to "kubectl"; kubectl
+        // itself keeps the annotation current as "kubectl-last-applied".
+        let managers = get("{.metadata.managedFields[*].manager}");
+        let mut managers: Vec<&str> = managers.split_whitespace().collect();
+        managers.sort_unstable();
+        assert_eq!(
+            managers,
+            ["kubectl", "kubectl-last-applied"],
+            "round {round}"
+        );
+        let operations = get("{.metadata.managedFields[*].operation}");
+        assert!(
+            operations.split_whitespace().all(|op| op == "Apply"),
+            "round {round}: {operations}"
+        );
+    }
+    // A changed image still rolls through server-side apply.
+    ok(
+        &["apply", "--server-side", "-f", "-"],
+        Some(&deployment.replace("nginx:1", "nginx:2")),
+    );
+    assert_eq!(
+        get("{.spec.template.spec.containers[*].image}").trim(),
+        "nginx:2"
+    );
+    ok(&["delete", "namespace", "csa-upgrade"], None);
+}
+
+/// GET `/openapi/v2` with an Accept header; the status code and body.
+async fn openapi_v2(client: &kube::Client, accept: &str) -> (u16, Value) {
+    let req = http::Request::builder()
+        .uri("/openapi/v2")
+        .header("Accept", accept)
+        .body(Vec::new())
+        .unwrap();
+    match client.request_text(req).await {
+        Ok(text) => (200, serde_json::from_str(&text).unwrap()),
+        Err(kube::Error::Api(status)) => (status.code, Value::Null),
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn openapi_v2_is_served_as_json_and_refused_as_protobuf_only() {
+    let c = client().await;
+    let (code, doc) = openapi_v2(&c, "application/json").await;
+    assert_eq!(code, 200);
+    assert_eq!(doc["swagger"], "2.0");
+    let containers = &doc["definitions"]["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"];
+    assert_eq!(containers["x-kubernetes-patch-merge-key"], "name");
+    assert_eq!(containers["x-kubernetes-patch-strategy"], "merge");
+    assert_eq!(
+        doc["definitions"]["io.k8s.api.apps.v1.Deployment"]["x-kubernetes-group-version-kind"][0]["kind"],
+        "Deployment"
+    );
+    // kubectl's request: protobuf only, which the sandbox can't produce.
+    let protobuf = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+    assert_eq!(openapi_v2(&c, protobuf).await.0, 406);
+    let (code, doc) = openapi_v2(&c, &format!("{protobuf}, application/json")).await;
+    assert_eq!((code, &doc["swagger"]), (200, &json!("2.0")));
+}
+
 /// helm-ref: `$HELM_REF`, else `../shared/tools/helm-ref` beside the repository.
 fn helm_ref() -> PathBuf {
     std::env::var_os("HELM_REF")
