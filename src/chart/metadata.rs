@@ -653,10 +653,10 @@ pub fn is_valid_semver(v: &str) -> bool {
             }
         }
     }
-    if let Some(m) = metadata {
-        if !m.split('.').all(ident) {
-            return false;
-        }
+    if let Some(m) = metadata
+        && !m.split('.').all(ident)
+    {
+        return false;
     }
     true
 }

@@ -75,12 +75,12 @@ pub fn validate_values(chart: &Chart, values: &Entries) -> Result<(), SchemaErro
 /// One chart's section and its subcharts', in Helm's order and layout.
 fn chart_report(chart: &Chart, values: &Entries) -> String {
     let mut report = String::new();
-    if let Some(schema) = &chart.schema {
-        if let Err(message) = validate_single(values, schema) {
-            report.push_str(chart.name());
-            report.push_str(":\n");
-            report.push_str(&message);
-        }
+    if let Some(schema) = &chart.schema
+        && let Err(message) = validate_single(values, schema)
+    {
+        report.push_str(chart.name());
+        report.push_str(":\n");
+        report.push_str(&message);
     }
     for subchart in &chart.dependencies {
         match values.get(subchart.name()) {

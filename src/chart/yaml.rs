@@ -906,10 +906,10 @@ fn implicit(s: &str) -> (TagKind, Scalar) {
             if let Some(u) = parse_go_uint(&plain) {
                 return (TagKind::Int, Scalar::Uint(u));
             }
-            if is_yaml_style_float(&plain) {
-                if let Some(f) = parse_go_float(&plain) {
-                    return (TagKind::Float, Scalar::Float(f));
-                }
+            if is_yaml_style_float(&plain)
+                && let Some(f) = parse_go_float(&plain)
+            {
+                return (TagKind::Float, Scalar::Float(f));
             }
             if let Some(bits) = plain.strip_prefix("0b") {
                 if let Some(i) = parse_radix_i64(bits, 2, false) {
@@ -918,10 +918,10 @@ fn implicit(s: &str) -> (TagKind, Scalar) {
                 if let Some(u) = parse_radix_u64(bits, 2) {
                     return (TagKind::Int, Scalar::Uint(u));
                 }
-            } else if let Some(bits) = plain.strip_prefix("-0b") {
-                if let Some(i) = parse_radix_i64(bits, 2, true) {
-                    return (TagKind::Int, Scalar::Int(i));
-                }
+            } else if let Some(bits) = plain.strip_prefix("-0b")
+                && let Some(i) = parse_radix_i64(bits, 2, true)
+            {
+                return (TagKind::Int, Scalar::Int(i));
             }
         }
         _ => {}

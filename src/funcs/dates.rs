@@ -271,11 +271,11 @@ fn parse_duration(orig: &str) -> Result<i64, String> {
     let invalid = || format!("time: invalid duration {}", go_quote(orig));
     let mut s = orig.as_bytes();
     let mut neg = false;
-    if let Some(&c) = s.first() {
-        if c == b'-' || c == b'+' {
-            neg = c == b'-';
-            s = &s[1..];
-        }
+    if let Some(&c) = s.first()
+        && (c == b'-' || c == b'+')
+    {
+        neg = c == b'-';
+        s = &s[1..];
     }
     if s == b"0" {
         return Ok(0);
@@ -509,7 +509,7 @@ impl Zone {
 fn numeric_abbreviation(offset: i32) -> String {
     let sign = if offset < 0 { '-' } else { '+' };
     let minutes = offset.unsigned_abs() / 60;
-    if minutes % 60 == 0 {
+    if minutes.is_multiple_of(60) {
         format!("{sign}{:02}", minutes / 60)
     } else {
         format!("{sign}{:02}{:02}", minutes / 60, minutes % 60)
@@ -1193,11 +1193,11 @@ fn take<'a>(s: &mut &'a str, n: usize) -> Option<&'a str> {
 fn lookup_name(names: &[&str], s: &mut &str, short: bool) -> Result<i64, Bad> {
     for (i, name) in names.iter().enumerate() {
         let name = if short { &name[..3] } else { name };
-        if let Some(head) = s.get(..name.len()) {
-            if head.eq_ignore_ascii_case(name) {
-                *s = &s[name.len()..];
-                return Ok(i as i64);
-            }
+        if let Some(head) = s.get(..name.len())
+            && head.eq_ignore_ascii_case(name)
+        {
+            *s = &s[name.len()..];
+            return Ok(i as i64);
         }
     }
     Err(Bad::Syntax)

@@ -777,12 +777,13 @@ impl<'a> Translator<'a> {
         let mut first = true;
         while t.is_empty() || !t.starts_with(']') || first {
             first = false;
-            if t.len() > 2 && t.starts_with("[:") {
-                if let Some((name, rest)) = posix_class(t)? {
-                    out.push_str(name);
-                    t = rest;
-                    continue;
-                }
+            if t.len() > 2
+                && t.starts_with("[:")
+                && let Some((name, rest)) = posix_class(t)?
+            {
+                out.push_str(name);
+                t = rest;
+                continue;
             }
             if let Some((class, rest)) = unicode_class(t)? {
                 out.push_str(&class);

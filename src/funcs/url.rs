@@ -261,10 +261,10 @@ impl Url {
     /// `Hostname`: the host without a valid port and without brackets.
     pub(crate) fn hostname(&self) -> &[u8] {
         let mut host = &self.host[..];
-        if let Some(colon) = host.iter().rposition(|&b| b == b':') {
-            if valid_optional_port(&host[colon..]) {
-                host = &host[..colon];
-            }
+        if let Some(colon) = host.iter().rposition(|&b| b == b':')
+            && valid_optional_port(&host[colon..])
+        {
+            host = &host[..colon];
         }
         if host.starts_with(b"[") && host.ends_with(b"]") {
             host = &host[1..host.len() - 1];

@@ -572,10 +572,10 @@ fn lists_conflict(
         };
         let (l, r) = (index(left)?, index(right)?);
         for (key, lv) in &l {
-            if let Some(rv) = r.get(key) {
-                if fields_conflict(lv, rv, schema, "", "")? {
-                    return Ok(true);
-                }
+            if let Some(rv) = r.get(key)
+                && fields_conflict(lv, rv, schema, "", "")?
+            {
+                return Ok(true);
             }
         }
         return Ok(false);

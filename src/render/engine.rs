@@ -525,12 +525,12 @@ mod tests {
         }
         // A `tpl` string from the values that would change a map counts too.
         let files = many_files("");
-        if let Value::Map(top) = &files[0].data {
-            if let Some(Value::Map(values)) = top.get("Values") {
-                values
-                    .write()
-                    .insert(Arc::from("evil"), Value::str(r#"{{ set . "a" 1 }}"#));
-            }
+        if let Value::Map(top) = &files[0].data
+            && let Some(Value::Map(values)) = top.get("Values")
+        {
+            values
+                .write()
+                .insert(Arc::from("evil"), Value::str(r#"{{ set . "a" 1 }}"#));
         }
         let jobs: Vec<&TemplateFile> = files.iter().filter(|f| !is_partial(&f.name)).collect();
         assert!(!runs_alone(&files, &jobs));

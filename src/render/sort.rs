@@ -206,10 +206,10 @@ pub fn take_notes(files: &mut BTreeMap<String, String>, chart_name: &str) -> Str
         .collect();
     let mut notes = String::new();
     for name in names {
-        if let Some(text) = files.remove(&name) {
-            if name == root_notes {
-                notes = text;
-            }
+        if let Some(text) = files.remove(&name)
+            && name == root_notes
+        {
+            notes = text;
         }
     }
     notes
@@ -576,10 +576,11 @@ fn source_path(doc: &str) -> Option<&str> {
     while let Some(i) = rest.find("# Source: ") {
         let after = &rest[i + "# Source: ".len()..];
         let line = after.split('\n').next().unwrap_or(after);
-        if let Some(slash) = line.find('/') {
-            if slash > 0 && slash + 1 < line.len() {
-                return Some(&line[slash + 1..]);
-            }
+        if let Some(slash) = line.find('/')
+            && slash > 0
+            && slash + 1 < line.len()
+        {
+            return Some(&line[slash + 1..]);
         }
         rest = &rest[i + 1..];
     }
@@ -670,10 +671,11 @@ fn class_match(p: &[char], ch: Option<char>) -> Option<(bool, &[char])> {
             };
             i += 1;
         }
-        if let Some(ch) = ch {
-            if lo <= ch && ch <= hi {
-                matched = true;
-            }
+        if let Some(ch) = ch
+            && lo <= ch
+            && ch <= hi
+        {
+            matched = true;
         }
     }
     Some((matched != negate, &p[i..]))

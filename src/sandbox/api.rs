@@ -638,22 +638,22 @@ impl DeleteOptions {
                 o.dry = true;
             }
         }
-        if let Some(p) = &o.propagation {
-            if !matches!(p.as_str(), "Orphan" | "Background" | "Foreground") {
-                return Err(ApiError::invalid(
-                    "meta.k8s.io",
-                    "DeleteOptions",
-                    "",
-                    &[FieldError {
-                        field: "propagationPolicy".into(),
-                        cause: "FieldValueNotSupported",
-                        body: format!(
-                            "Unsupported value: {}: supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
-                            status::go_quote(p)
-                        ),
-                    }],
-                ));
-            }
+        if let Some(p) = &o.propagation
+            && !matches!(p.as_str(), "Orphan" | "Background" | "Foreground")
+        {
+            return Err(ApiError::invalid(
+                "meta.k8s.io",
+                "DeleteOptions",
+                "",
+                &[FieldError {
+                    field: "propagationPolicy".into(),
+                    cause: "FieldValueNotSupported",
+                    body: format!(
+                        "Unsupported value: {}: supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+                        status::go_quote(p)
+                    ),
+                }],
+            ));
         }
         Ok(o)
     }

@@ -197,15 +197,14 @@ impl Sandbox {
                             }
                             let mut c = tick_cluster.lock();
                             controllers::tick(&mut c);
-                            if let Some(path) = &state_file {
-                                if c.store.revision() != saved
-                                    && last_save.elapsed() >= STATE_SAVE_INTERVAL
-                                {
-                                    last_save = std::time::Instant::now();
-                                    match persist::save(&c, path) {
-                                        Ok(()) => saved = c.store.revision(),
-                                        Err(e) => eprintln!("wheelhouse sandbox: {e}"),
-                                    }
+                            if let Some(path) = &state_file
+                                && c.store.revision() != saved
+                                && last_save.elapsed() >= STATE_SAVE_INTERVAL
+                            {
+                                last_save = std::time::Instant::now();
+                                match persist::save(&c, path) {
+                                    Ok(()) => saved = c.store.revision(),
+                                    Err(e) => eprintln!("wheelhouse sandbox: {e}"),
                                 }
                             }
                         }

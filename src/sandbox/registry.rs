@@ -149,15 +149,14 @@ impl Cluster {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        if name.is_empty() {
-            if let Some(prefix) = meta
+        if name.is_empty()
+            && let Some(prefix) = meta
                 .get("generateName")
                 .and_then(Value::as_str)
                 .filter(|p| !p.is_empty())
-            {
-                name = format!("{prefix}{}", name_suffix());
-                meta.insert("name".into(), json!(name));
-            }
+        {
+            name = format!("{prefix}{}", name_suffix());
+            meta.insert("name".into(), json!(name));
         }
         self.validate(rt, &mut obj, &name)?;
         if rt.namespaced {
@@ -277,24 +276,23 @@ impl Cluster {
                 "the name of the object ({body_name}) does not match the name on the URL ({name})"
             )));
         }
-        if rt.namespaced {
-            if let Some(given) = meta_str(&obj, "namespace").filter(|g| !g.is_empty()) {
-                if given != ns {
-                    return Err(ApiError::bad_request(
-                        "the namespace of the provided object does not match the namespace sent on the request",
-                    ));
-                }
-            }
+        if rt.namespaced
+            && let Some(given) = meta_str(&obj, "namespace").filter(|g| !g.is_empty())
+            && given != ns
+        {
+            return Err(ApiError::bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ));
         }
         let old = self
             .store
             .get(&rt.store_key(), ns, name)
             .cloned()
             .ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
-        if let Some(rv) = meta_str(&obj, "resourceVersion").filter(|r| !r.is_empty()) {
-            if Some(rv) != meta_str(&old, "resourceVersion") {
-                return Err(ApiError::stale(&rt.group, &rt.plural, name));
-            }
+        if let Some(rv) = meta_str(&obj, "resourceVersion").filter(|r| !r.is_empty())
+            && Some(rv) != meta_str(&old, "resourceVersion")
+        {
+            return Err(ApiError::stale(&rt.group, &rt.plural, name));
         }
         if let Some(uid) = meta_str(&obj, "uid").filter(|u| !u.is_empty()) {
             let have = meta_str(&old, "uid").unwrap_or_default();
@@ -464,12 +462,12 @@ impl Cluster {
         self.gc_needed = true;
         self.pending_ready
             .remove(&(rt.store_key(), ns.to_string(), name.to_string()));
-        if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
-            if let Some(types) = self.registry.unregister_crd(name) {
-                if let Some(t) = types.first() {
-                    self.store.drop_resource(&t.store_key());
-                }
-            }
+        if rt.group == "apiextensions.k8s.io"
+            && rt.plural == "customresourcedefinitions"
+            && let Some(types) = self.registry.unregister_crd(name)
+            && let Some(t) = types.first()
+        {
+            self.store.drop_resource(&t.store_key());
         }
         Some(gone)
     }
@@ -488,17 +486,17 @@ impl Cluster {
             .cloned()
             .ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
         let uid = meta_str(&old, "uid").unwrap_or_default().to_string();
-        if let Some(want) = &opts.uid {
-            if *want != uid {
-                return Err(ApiError::conflict(
-                    &rt.group,
-                    &rt.plural,
-                    name,
-                    &format!(
-                        "Precondition failed: UID in precondition: {want}, UID in object meta: {uid}"
-                    ),
-                ));
-            }
+        if let Some(want) = &opts.uid
+            && *want != uid
+        {
+            return Err(ApiError::conflict(
+                &rt.group,
+                &rt.plural,
+                name,
+                &format!(
+                    "Precondition failed: UID in precondition: {want}, UID in object meta: {uid}"
+                ),
+            ));
         }
         if let Some(want) = &opts.resource_version {
             let have = meta_str(&old, "resourceVersion").unwrap_or_default();

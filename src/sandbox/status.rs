@@ -283,10 +283,10 @@ impl ApiError {
         if let Some(d) = &self.details {
             status["details"] = d.clone();
         }
-        if self.reason.is_empty() {
-            if let Some(map) = status.as_object_mut() {
-                map.remove("reason");
-            }
+        if self.reason.is_empty()
+            && let Some(map) = status.as_object_mut()
+        {
+            map.remove("reason");
         }
         status
     }

@@ -159,10 +159,10 @@ impl Store {
             object,
             prev,
         });
-        if self.history.len() >= self.history_limit {
-            if let Some(old) = self.history.pop_front() {
-                self.history_floor = old.rv;
-            }
+        if self.history.len() >= self.history_limit
+            && let Some(old) = self.history.pop_front()
+        {
+            self.history_floor = old.rv;
         }
         self.history.push_back(event.clone());
         // No receivers is fine: nobody watches.

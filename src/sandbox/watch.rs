@@ -118,11 +118,10 @@ impl WatchPlan {
                             continue;
                         }
                         last_rv = e.rv;
-                        if let Some(ev) = self.filter.translate(&e) {
-                            if out.send(line(&ev)).await.is_err() {
+                        if let Some(ev) = self.filter.translate(&e)
+                            && out.send(line(&ev)).await.is_err() {
                                 return;
                             }
-                        }
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         // Too slow to keep up: end with 410 so the client relists.

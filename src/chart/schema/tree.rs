@@ -138,10 +138,10 @@ pub(super) fn stop_at_format(error: &mut ValidationError<'_, '_>) {
         return;
     }
     error.causes.truncate(1);
-    if matches!(error.kind, ErrorKind::Group) {
-        if let Some(first) = error.causes.pop() {
-            *error = first;
-        }
+    if matches!(error.kind, ErrorKind::Group)
+        && let Some(first) = error.causes.pop()
+    {
+        *error = first;
     }
 }
 
@@ -163,10 +163,11 @@ pub(super) fn drop_exact_multiples(error: &mut ValidationError<'_, '_>) -> bool 
             if error.causes.is_empty() {
                 return true;
             }
-            if matches!(error.kind, ErrorKind::Group) && error.causes.len() == 1 {
-                if let Some(only) = error.causes.pop() {
-                    *error = only;
-                }
+            if matches!(error.kind, ErrorKind::Group)
+                && error.causes.len() == 1
+                && let Some(only) = error.causes.pop()
+            {
+                *error = only;
             }
             false
         }

@@ -262,12 +262,12 @@ impl Reader<'_> {
         if !(0xD800..0xE000).contains(&unit) {
             return Ok(char::from_u32(unit).unwrap_or(char::REPLACEMENT_CHARACTER));
         }
-        if (0xD800..0xDC00).contains(&unit) {
-            if let Some(low) = self.peek_low_surrogate() {
-                self.pos += 6;
-                let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                return Ok(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
-            }
+        if (0xD800..0xDC00).contains(&unit)
+            && let Some(low) = self.peek_low_surrogate()
+        {
+            self.pos += 6;
+            let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+            return Ok(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
         }
         Ok(char::REPLACEMENT_CHARACTER)
     }
