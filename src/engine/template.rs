@@ -148,7 +148,8 @@ pub fn render_template(
     if let Some(post) = &options.post_renderer {
         manifest = post
             .run(manifest)
-            .context("error while running post render on files")?;
+            .context("error while running post render on files")
+            .map_err(|e| hinted(e, options.debug))?;
     }
     Ok(Rendered {
         stream: sort::template_stream(&manifest, &hooks, &options.stream)?,
