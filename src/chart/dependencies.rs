@@ -207,6 +207,11 @@ fn process_import_values(
         }
         dep.import_values = rewritten;
     }
+    if imported.is_empty() {
+        // Nothing to merge: Helm's copy would only be thrown away.
+        chart.values = cvals.read().clone();
+        return Ok(());
+    }
     let merged = Map::new(deep_copy_entries(&cvals.read()));
     coalesce::merge_tables(&merged, &imported, warnings);
     chart.values = merged.read().clone();
