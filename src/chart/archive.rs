@@ -15,7 +15,6 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
-use std::path::Path;
 
 use flate2::bufread::MultiGzDecoder;
 use tar::EntryType;
@@ -123,12 +122,6 @@ pub enum ArchiveError {
 
 fn go_quote(s: &str) -> String {
     crate::gotmpl::fmt::quote(s)
-}
-
-/// Whether Helm's `loader.Load` would read `path` as an archive: anything that
-/// exists and is not a directory (links followed). A missing path is an error.
-pub fn is_archive(path: &Path) -> io::Result<bool> {
-    Ok(!std::fs::metadata(path)?.is_dir())
 }
 
 /// Helm's `EnsureArchive`: a friendly refusal for a file that is not gzip data
@@ -954,15 +947,5 @@ mod tests {
         );
         assert_eq!(sniff_content_type(b"PK\x03\x04rest"), "application/zip");
         assert_eq!(sniff_content_type(b"%PDF-1.4"), "application/pdf");
-    }
-
-    #[test]
-    fn archive_or_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(!is_archive(dir.path()).unwrap());
-        let path = dir.path().join("x.tgz");
-        std::fs::write(&path, b"").unwrap();
-        assert!(is_archive(&path).unwrap());
-        assert!(is_archive(&dir.path().join("missing")).is_err());
     }
 }

@@ -331,7 +331,7 @@ mod tests {
             values: load_values(values).unwrap(),
             values_file: None,
             templates: Vec::new(),
-            files: Vec::new(),
+            files: Default::default(),
             schema: None,
             dependencies,
         }

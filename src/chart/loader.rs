@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::archive::{self, ArchiveError};
 use super::dir::{DirError, read_dir_files, strip_bom};
@@ -120,13 +121,8 @@ pub fn load_archive_file(path: &Path) -> Result<Chart, LoadError> {
     from_files(files)
 }
 
-/// Loads the chart in directory `dir`.
+/// Loads the chart in directory `dir` ([`load`] decides a path is one).
 pub fn load_dir(dir: &Path) -> Result<Chart, LoadError> {
-    let shown = dir.display().to_string();
-    let meta = std::fs::metadata(dir).map_err(|_| LoadError::NotFound(shown.clone()))?;
-    if !meta.is_dir() {
-        return load_archive_file(dir);
-    }
     let top = std::path::absolute(dir).map_err(|source| LoadError::Read {
         path: dir.to_path_buf(),
         source,
@@ -167,10 +163,12 @@ pub fn from_files(files: Vec<ChartFile>) -> Result<Chart, LoadError> {
         values: Default::default(),
         values_file: None,
         templates: Vec::new(),
-        files: Vec::new(),
+        files: Default::default(),
         schema: None,
         dependencies: Vec::new(),
     };
+    // Files for `.Files`, shared once the chart is built.
+    let mut files_kept = Vec::new();
     let is_v1 = |c: &Chart| c.metadata.api_version == "v1";
     // Subchart files by subchart directory (or archive) name, in name order.
     let mut subcharts: BTreeMap<String, Vec<ChartFile>> = BTreeMap::new();
@@ -189,19 +187,19 @@ pub fn from_files(files: Vec<ChartFile>) -> Result<Chart, LoadError> {
                     .metadata
                     .apply_requirements(&String::from_utf8_lossy(&file.data))?;
                 if is_v1(&chart) {
-                    chart.files.push(file);
+                    files_kept.push(file);
                 }
             }
             "requirements.lock" => {
                 check_lock(&file, "requirements.lock")?;
                 if is_v1(&chart) {
-                    chart.files.push(file);
+                    files_kept.push(file);
                 }
             }
             name if name.starts_with("templates/") => chart.templates.push(file),
             name if name.starts_with("charts/") => {
                 if name.ends_with(".prov") {
-                    chart.files.push(file);
+                    files_kept.push(file);
                     continue;
                 }
                 let rest = &name["charts/".len()..];
@@ -212,9 +210,10 @@ pub fn from_files(files: Vec<ChartFile>) -> Result<Chart, LoadError> {
                     data: file.data,
                 });
             }
-            _ => chart.files.push(file),
+            _ => files_kept.push(file),
         }
     }
+    chart.files = Arc::new(files_kept);
     if metadata.is_none() {
         return Err(LoadError::MissingChartYaml);
     }
@@ -374,7 +373,7 @@ mod tests {
         let err = load_dir(dir.path()).unwrap_err().to_string();
         assert_eq!(err, "unsupported chart version");
 
-        let err = load_dir(Path::new("/nonexistent/chart"))
+        let err = load(Path::new("/nonexistent/chart"))
             .unwrap_err()
             .to_string();
         assert_eq!(err, "path \"/nonexistent/chart\" not found");

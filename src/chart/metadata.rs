@@ -370,18 +370,31 @@ impl Dependency {
     }
 }
 
-fn decode_dependencies(value: &Json) -> Result<Vec<Option<Dependency>>, MetadataError> {
+/// A `[]*T` field of `Metadata`: `null` is empty, `null` items stay (validation
+/// refuses them), anything else must be a map decoded by `decode`.
+fn decode_struct_list<T>(
+    value: &Json,
+    field: &str,
+    (list_type, item_type): (&'static str, &'static str),
+    decode: impl Fn(&BTreeMap<String, Json>) -> Result<T, MetadataError>,
+) -> Result<Vec<Option<T>>, MetadataError> {
+    let place = || format!("struct field Metadata.{field}");
     let items = match value {
         Json::Null => return Ok(Vec::new()),
         Json::Seq(items) => items,
-        other => {
-            return Err(type_error(
-                other,
-                "struct field Metadata.dependencies".into(),
-                "[]*v2.Dependency",
-            ));
-        }
+        other => return Err(type_error(other, place(), list_type)),
     };
+    items
+        .iter()
+        .map(|item| match item {
+            Json::Null => Ok(None),
+            Json::Map(fields) => decode(fields).map(Some),
+            other => Err(type_error(other, place(), item_type)),
+        })
+        .collect()
+}
+
+fn decode_dependencies(value: &Json) -> Result<Vec<Option<Dependency>>, MetadataError> {
     const FIELDS: &[&str] = &[
         "name",
         "version",
@@ -392,100 +405,69 @@ fn decode_dependencies(value: &Json) -> Result<Vec<Option<Dependency>>, Metadata
         "import-values",
         "alias",
     ];
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let fields = match item {
-            Json::Null => {
-                out.push(None);
-                continue;
+    decode_struct_list(
+        value,
+        "dependencies",
+        ("[]*v2.Dependency", "v2.Dependency"),
+        |fields| {
+            let mut d = Dependency::default();
+            for (key, v) in fields {
+                let Some(field) = match_field(FIELDS, key) else {
+                    continue;
+                };
+                let at = || format!("struct field Dependency.dependencies.{field}");
+                match field {
+                    "name" => set_string(&mut d.name, v, at)?,
+                    "version" => set_string(&mut d.version, v, at)?,
+                    "repository" => set_string(&mut d.repository, v, at)?,
+                    "condition" => set_string(&mut d.condition, v, at)?,
+                    "alias" => set_string(&mut d.alias, v, at)?,
+                    "tags" => set_strings(&mut d.tags, v, at)?,
+                    "enabled" => match v {
+                        Json::Null => {}
+                        Json::Bool(b) => d.enabled = *b,
+                        other => return Err(type_error(other, at(), "bool")),
+                    },
+                    _ => match v {
+                        Json::Null => d.import_values.clear(),
+                        Json::Seq(items) => {
+                            d.import_values = items
+                                .iter()
+                                .map(|i| i.to_value())
+                                .collect::<Result<_, _>>()
+                                .map_err(|source| MetadataError::Yaml {
+                                    file: "Chart.yaml",
+                                    source,
+                                })?;
+                        }
+                        other => return Err(type_error(other, at(), "[]interface {}")),
+                    },
+                }
             }
-            Json::Map(fields) => fields,
-            other => {
-                return Err(type_error(
-                    other,
-                    "struct field Metadata.dependencies".into(),
-                    "v2.Dependency",
-                ));
-            }
-        };
-        let mut d = Dependency::default();
-        for (key, v) in fields {
-            let Some(field) = match_field(FIELDS, key) else {
-                continue;
-            };
-            let at = || format!("struct field Dependency.dependencies.{field}");
-            match field {
-                "name" => set_string(&mut d.name, v, at)?,
-                "version" => set_string(&mut d.version, v, at)?,
-                "repository" => set_string(&mut d.repository, v, at)?,
-                "condition" => set_string(&mut d.condition, v, at)?,
-                "alias" => set_string(&mut d.alias, v, at)?,
-                "tags" => set_strings(&mut d.tags, v, at)?,
-                "enabled" => match v {
-                    Json::Null => {}
-                    Json::Bool(b) => d.enabled = *b,
-                    other => return Err(type_error(other, at(), "bool")),
-                },
-                _ => match v {
-                    Json::Null => d.import_values.clear(),
-                    Json::Seq(items) => {
-                        d.import_values = items
-                            .iter()
-                            .map(|i| i.to_value())
-                            .collect::<Result<_, _>>()
-                            .map_err(|source| MetadataError::Yaml {
-                                file: "Chart.yaml",
-                                source,
-                            })?;
-                    }
-                    other => return Err(type_error(other, at(), "[]interface {}")),
-                },
-            }
-        }
-        out.push(Some(d));
-    }
-    Ok(out)
+            Ok(d)
+        },
+    )
 }
 
 fn decode_maintainers(value: &Json) -> Result<Vec<Option<Maintainer>>, MetadataError> {
-    let items = match value {
-        Json::Null => return Ok(Vec::new()),
-        Json::Seq(items) => items,
-        other => {
-            return Err(type_error(
-                other,
-                "struct field Metadata.maintainers".into(),
-                "[]*v2.Maintainer",
-            ));
-        }
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        match item {
-            Json::Null => out.push(None),
-            Json::Map(fields) => {
-                let mut m = Maintainer::default();
-                for (key, v) in fields {
-                    let at = |f: &str| format!("struct field Maintainer.maintainers.{f}");
-                    match match_field(&["name", "email", "url"], key) {
-                        Some("name") => set_string(&mut m.name, v, || at("name"))?,
-                        Some("email") => set_string(&mut m.email, v, || at("email"))?,
-                        Some("url") => set_string(&mut m.url, v, || at("url"))?,
-                        _ => {}
-                    }
+    decode_struct_list(
+        value,
+        "maintainers",
+        ("[]*v2.Maintainer", "v2.Maintainer"),
+        |fields| {
+            let mut m = Maintainer::default();
+            for (key, v) in fields {
+                let at = |f: &str| format!("struct field Maintainer.maintainers.{f}");
+                match match_field(&["name", "email", "url"], key) {
+                    Some("name") => set_string(&mut m.name, v, || at("name"))?,
+                    Some("email") => set_string(&mut m.email, v, || at("email"))?,
+                    Some("url") => set_string(&mut m.url, v, || at("url"))?,
+                    _ => {}
                 }
-                out.push(Some(m));
             }
-            other => {
-                return Err(type_error(
-                    other,
-                    "struct field Metadata.maintainers".into(),
-                    "v2.Maintainer",
-                ));
-            }
-        }
-    }
-    Ok(out)
+            Ok(m)
+        },
+    )
 }
 
 /// The struct field `encoding/json` picks for a key: an exact match, else the
@@ -711,6 +693,17 @@ mod tests {
             err("apiVersion: v2\nname: c\nversion: [1]"),
             "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: \
              cannot unmarshal array into Go struct field Metadata.version of type string"
+        );
+        // Helm's words for list items of the wrong shape (checked with helm-ref).
+        assert_eq!(
+            err("apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies: [{name: x}, 5]"),
+            "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: \
+             cannot unmarshal number into Go struct field Metadata.dependencies of type v2.Dependency"
+        );
+        assert_eq!(
+            err("apiVersion: v2\nname: c\nversion: 1.0.0\nmaintainers: [{name: [5]}]"),
+            "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: \
+             cannot unmarshal array into Go struct field Maintainer.maintainers.name of type string"
         );
         assert_eq!(
             err("apiVersion: v2\nversion: 1.0.0"),

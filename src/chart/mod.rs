@@ -28,6 +28,8 @@ pub use loader::{LoadError, load, load_dir};
 pub use metadata::Metadata;
 pub use render_values::{ReleaseOptions, to_render_values};
 
+use std::sync::Arc;
+
 use crate::gotmpl::Entries;
 
 /// A loaded chart.
@@ -40,8 +42,8 @@ pub struct Chart {
     pub values_file: Option<Vec<u8>>,
     /// Files under `templates/`, named `templates/...`, in lexical order.
     pub templates: Vec<ChartFile>,
-    /// Every other file, for `.Files` (not offered to templates yet).
-    pub files: Vec<ChartFile>,
+    /// Every other file (`crds/` included), shared with every render's `.Files`.
+    pub files: Arc<Vec<ChartFile>>,
     /// `values.schema.json`, as written, when the chart has one.
     pub schema: Option<Vec<u8>>,
     /// Subcharts found under `charts/` (directories or archives), in Helm's
@@ -70,7 +72,7 @@ impl Chart {
     }
 
     fn collect_crds(&self, full_path: &str, out: &mut Vec<(String, Vec<u8>)>) {
-        for f in &self.files {
+        for f in self.files.iter() {
             let ext = f.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
             let manifest = matches!(ext.as_deref(), Some("yaml" | "yml" | "json"));
             if f.name.starts_with("crds/") && manifest {

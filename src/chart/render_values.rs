@@ -1,9 +1,9 @@
 //! The top-level object a chart's templates see, as Helm builds it.
 //!
-//! Owns Helm's `ToRenderValues` (`.Release`, `.Chart`, `.Capabilities`, and the
-//! coalesced `.Values`) together with the per-chart shape Helm's engine gives each
-//! template (`.Chart.IsRoot`, `.Subcharts`). `.Template` is added by the engine
-//! while a file renders.
+//! Owns Helm's `ToRenderValues`: `.Release`, `.Chart`, `.Capabilities`, and the
+//! coalesced (and schema-checked) `.Values`. The per-chart shape each template
+//! sees (`.Chart.IsRoot`, `.Subcharts`, `.Files`) is built from it by
+//! `render::chart_templates`; `.Template` by the engine while a file renders.
 
 use std::sync::Arc;
 
@@ -94,7 +94,7 @@ mod tests {
             values: Entries::new(),
             values_file: None,
             templates: Vec::new(),
-            files: Vec::new(),
+            files: Default::default(),
             schema: None,
             dependencies: Vec::new(),
         };

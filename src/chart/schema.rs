@@ -294,7 +294,7 @@ mod tests {
             values: Entries::new(),
             values_file: None,
             templates: Vec::new(),
-            files: Vec::new(),
+            files: Default::default(),
             schema: schema.map(|s| s.as_bytes().to_vec()),
             dependencies,
         }

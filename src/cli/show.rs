@@ -265,7 +265,7 @@ mod tests {
             values: Entries::new(),
             values_file: None,
             templates: Vec::new(),
-            files,
+            files: files.into(),
             schema: None,
             dependencies: Vec::new(),
         }

@@ -70,10 +70,7 @@ fn collect_templates(
     let subcharts = Map::new(Entries::new());
     let next = Map::new(Entries::from([
         (Arc::from("Chart"), chart.metadata.to_value(is_root)),
-        (
-            Arc::from("Files"),
-            files::files_value(Arc::new(chart.files.clone())),
-        ),
+        (Arc::from("Files"), files::files_value(chart.files.clone())),
         (
             Arc::from("Release"),
             parent.get("Release").unwrap_or(Value::Nil),
