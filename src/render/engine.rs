@@ -102,8 +102,7 @@ fn execute_in_order(set: &Template, jobs: &[&TemplateFile]) -> Vec<Result<String
 /// be told from Helm's order (see [`runs_alone`]); results keep file order, so
 /// the first error reported is the one Helm reports.
 fn execute_side_by_side(set: &Template, jobs: &[&TemplateFile]) -> Vec<Result<String, Error>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let run = |file: &TemplateFile| {
+    super::cores::map_in_order(jobs, |file| {
         let data = match &file.data {
             Value::Map(shared) => {
                 let mut entries = shared.read().clone();
@@ -113,36 +112,7 @@ fn execute_side_by_side(set: &Template, jobs: &[&TemplateFile]) -> Vec<Result<St
             other => other.clone(),
         };
         set.execute(&file.name, &data)
-    };
-    let run = &run;
-    let mut slots: Vec<Option<Result<String, Error>>> = Vec::new();
-    slots.resize_with(jobs.len(), || None);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    (t..jobs.len())
-                        .step_by(threads)
-                        .map(|i| (i, run(jobs[i])))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for worker in workers {
-            match worker.join() {
-                Ok(done) => {
-                    for (i, out) in done {
-                        slots[i] = Some(out);
-                    }
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    slots
-        .into_iter()
-        .map(|s| s.unwrap_or_else(|| Err(Error::msg("template was not rendered"))))
-        .collect()
+    })
 }
 
 /// Below this much template text, starting threads costs more than it saves.
@@ -164,9 +134,8 @@ static ORDER_SENSITIVE: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// where no template (nor any string a `tpl` call could run) names a function
 /// that changes shared maps, or `.Subcharts`.
 fn runs_alone(files: &[TemplateFile], jobs: &[&TemplateFile]) -> bool {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let bytes: usize = files.iter().map(|f| f.source.len()).sum();
-    if threads < 2 || jobs.len() < 2 || bytes < PARALLEL_RENDER_BYTES {
+    if super::cores::cores() < 2 || jobs.len() < 2 || bytes < PARALLEL_RENDER_BYTES {
         return false;
     }
     if files.iter().any(|f| ORDER_SENSITIVE.is_match(&f.source)) {
@@ -490,7 +459,7 @@ mod tests {
     fn side_by_side_renders_what_order_renders() {
         let files = many_files("");
         let jobs: Vec<&TemplateFile> = files.iter().filter(|f| !is_partial(&f.name)).collect();
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = crate::render::cores::cores();
         assert_eq!(runs_alone(&files, &jobs), cores > 1);
         let rendered = render(&files, &Options::default()).unwrap();
         assert_eq!(

@@ -469,26 +469,10 @@ const PARALLEL_HEADS_BYTES: usize = 64 * 1024;
 /// the first error in document order still wins, as in Helm's sequential loop.
 fn read_heads(docs: &[(&String, &str)]) -> Vec<Result<SimpleHead, HeadError>> {
     let bytes: usize = docs.iter().map(|(_, d)| d.len()).sum();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || bytes < PARALLEL_HEADS_BYTES {
+    if bytes < PARALLEL_HEADS_BYTES {
         return docs.iter().map(|(_, d)| read_head(d)).collect();
     }
-    let chunk = docs.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = docs
-            .chunks(chunk.max(1))
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|(_, d)| read_head(d)).collect::<Vec<_>>())
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(heads) => heads,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
+    super::cores::map_in_order(docs, |(_, d)| read_head(d))
 }
 
 /// Go's `strconv.Atoi`: optional sign, decimal digits, no spaces.

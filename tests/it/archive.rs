@@ -25,14 +25,16 @@ fn decode_base64(text: &str) -> Vec<u8> {
     out
 }
 
-fn pairs(files: &[&ChartFile]) -> Vec<(String, String)> {
+/// Files as (name, text) pairs, the form the golden files keep them in.
+pub(crate) fn pairs(files: &[&ChartFile]) -> Vec<(String, String)> {
     files
         .iter()
         .map(|f| (f.name.clone(), String::from_utf8(f.data.clone()).unwrap()))
         .collect()
 }
 
-fn helm_pairs(list: &serde_json::Value) -> Vec<(String, String)> {
+/// Helm's file list from a golden file, as (name, text) pairs.
+pub(crate) fn helm_pairs(list: &serde_json::Value) -> Vec<(String, String)> {
     list.as_array()
         .unwrap()
         .iter()

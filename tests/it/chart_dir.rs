@@ -8,6 +8,8 @@ use std::path::Path;
 use wheelhouse::chart::ChartFile;
 use wheelhouse::chart::dir::read_dir_files_reporting;
 
+use super::archive::{helm_pairs, pairs};
+
 const CHART: &str = "apiVersion: v2\nname: demo\nversion: 0.1.0\n";
 
 /// What Helm's chart builder says when the walk left out Chart.yaml (a
@@ -28,21 +30,6 @@ fn build(root: &Path, case: &serde_json::Value) {
             std::os::unix::fs::symlink(target.as_str().unwrap(), full).unwrap();
         }
     }
-}
-
-fn pairs(files: &[&ChartFile]) -> Vec<(String, String)> {
-    files
-        .iter()
-        .map(|f| (f.name.clone(), String::from_utf8(f.data.clone()).unwrap()))
-        .collect()
-}
-
-fn helm_pairs(list: &serde_json::Value) -> Vec<(String, String)> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into()))
-        .collect()
 }
 
 #[test]
