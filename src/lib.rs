@@ -6,5 +6,7 @@ pub mod engine;
 pub mod funcs;
 pub mod gotmpl;
 pub mod patch;
+pub mod release;
 pub mod render;
 pub mod sandbox;
+pub mod storage;

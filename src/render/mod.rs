@@ -10,7 +10,7 @@ use crate::chart::render_values::VALUES_TYPE;
 use crate::chart::table::table;
 use crate::gotmpl::{Entries, Map, Value};
 
-mod cores;
+pub(crate) mod cores;
 mod engine;
 pub mod files;
 pub mod post;

@@ -1,0 +1,276 @@
+//! Where release records live: the [`Driver`] trait Helm's four backends
+//! implement, chosen by `HELM_DRIVER`, and [`Storage`], the queries the
+//! engine and the UI ask of any of them.
+//!
+//! Drivers answer queries with [`StoredRecord`]s: what the labels or columns
+//! say (name, revision, status) plus the still-encoded body. Decoding, the
+//! expensive part, happens only for the records a view actually shows, and in
+//! parallel.
+
+mod memory;
+mod record;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use thiserror::Error;
+
+use crate::release::codec::CodecError;
+use crate::release::{Release, Status};
+
+pub use memory::Memory;
+pub use record::{RecordHeader, StoredRecord, decode_all};
+
+/// The prefix of every record's key (Secret/ConfigMap name, SQL `key`).
+pub const KEY_PREFIX: &str = "sh.helm.release.v1";
+
+/// The `type` Helm gives its Secrets and SQL rows.
+pub const RECORD_TYPE: &str = "helm.sh/release.v1";
+
+/// The `owner` label/column of every Helm record.
+pub const OWNER: &str = "helm";
+
+/// Labels the drivers set themselves; a release's custom labels may not use them.
+pub const SYSTEM_LABELS: [&str; 6] = [
+    "name",
+    "owner",
+    "status",
+    "version",
+    "createdAt",
+    "modifiedAt",
+];
+
+/// `sh.helm.release.v1.NAME.vREVISION`.
+pub fn record_key(name: &str, version: i64) -> String {
+    format!("{KEY_PREFIX}.{name}.v{version}")
+}
+
+/// The custom labels of a label set: everything but [`SYSTEM_LABELS`].
+pub fn custom_labels(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    labels
+        .iter()
+        .filter(|(k, _)| !SYSTEM_LABELS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[derive(Debug, Error)]
+pub enum StorageError {
+    /// Helm's `ErrReleaseNotFound`, worded as Helm prints it.
+    #[error("release: not found")]
+    NotFound { key: String },
+    /// Helm's `ErrReleaseExists`.
+    #[error("release: already exists")]
+    Exists { key: String },
+    #[error(
+        "release record {key} changed since it was read (another helm or wheelhouse wrote it); read it again and retry"
+    )]
+    Conflict { key: String },
+    #[error("release record {key} in namespace {namespace:?} cannot be decoded: {source}")]
+    Corrupt {
+        key: String,
+        namespace: String,
+        #[source]
+        source: CodecError,
+    },
+    #[error(
+        "release record {key} is {size} bytes encoded, over the {limit}-byte limit of the {driver} driver; lower the chart's size (large files in the chart are stored in every revision)"
+    )]
+    TooLarge {
+        key: String,
+        driver: &'static str,
+        size: usize,
+        limit: usize,
+    },
+    #[error("invalid release: {0}")]
+    InvalidRelease(String),
+    #[error("{driver} driver: {message}")]
+    Backend {
+        driver: &'static str,
+        message: String,
+    },
+}
+
+impl StorageError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, StorageError::NotFound { .. })
+    }
+}
+
+/// Which records a query wants. `namespace: None` means every namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Query {
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub status: Option<Status>,
+}
+
+impl Query {
+    pub fn namespace(namespace: Option<&str>) -> Query {
+        Query {
+            namespace: namespace.map(str::to_owned),
+            ..Query::default()
+        }
+    }
+
+    pub fn release(namespace: &str, name: &str) -> Query {
+        Query {
+            namespace: Some(namespace.to_owned()),
+            name: Some(name.to_owned()),
+            status: None,
+        }
+    }
+
+    /// Whether a record's header satisfies the query (for drivers that filter
+    /// in memory).
+    pub fn matches(&self, header: &RecordHeader) -> bool {
+        self.namespace
+            .as_ref()
+            .is_none_or(|ns| *ns == header.namespace)
+            && self.name.as_ref().is_none_or(|n| *n == header.name)
+            && self.status.as_ref().is_none_or(|s| *s == header.status)
+    }
+}
+
+/// One storage backend, as Helm's `driver.Driver`. Every method names the
+/// release's namespace; drivers never assume one.
+#[async_trait]
+pub trait Driver: Send + Sync {
+    /// Helm's driver name: `Secret`, `ConfigMap`, `Memory`, `SQL`.
+    fn name(&self) -> &'static str;
+
+    /// Stores a new revision; [`StorageError::Exists`] if it is there already.
+    async fn create(&self, release: &Release) -> Result<(), StorageError>;
+
+    /// Replaces a stored revision. When `release.stored_as` is set, refuses
+    /// with [`StorageError::Conflict`] if the record changed since.
+    async fn update(&self, release: &Release) -> Result<(), StorageError>;
+
+    /// Removes one revision and returns what it held.
+    async fn delete(
+        &self,
+        namespace: &str,
+        name: &str,
+        version: i64,
+    ) -> Result<Release, StorageError>;
+
+    /// Reads and decodes one revision.
+    async fn get(&self, namespace: &str, name: &str, version: i64)
+    -> Result<Release, StorageError>;
+
+    /// Every record matching `query`, bodies still encoded. Records whose
+    /// labels/columns are unusable are left out, never the whole answer.
+    async fn query(&self, query: &Query) -> Result<Vec<StoredRecord>, StorageError>;
+}
+
+/// A record that could not be read, reported beside the ones that could.
+#[derive(Debug)]
+pub struct Skipped {
+    pub key: String,
+    pub namespace: String,
+    pub error: StorageError,
+}
+
+/// The release queries the engine and UI ask, over any driver.
+pub struct Storage {
+    driver: Box<dyn Driver>,
+}
+
+impl Storage {
+    pub fn new(driver: Box<dyn Driver>) -> Storage {
+        Storage { driver }
+    }
+
+    pub fn driver(&self) -> &dyn Driver {
+        self.driver.as_ref()
+    }
+
+    /// The latest revision of every release in `namespace` (all when
+    /// `None`), chosen from the headers; only those bodies are decoded.
+    /// Sorted by namespace then name.
+    pub async fn latest(
+        &self,
+        namespace: Option<&str>,
+    ) -> Result<(Vec<Release>, Vec<Skipped>), StorageError> {
+        let records = self.driver.query(&Query::namespace(namespace)).await?;
+        let mut latest: BTreeMap<(String, String), StoredRecord> = BTreeMap::new();
+        for record in records {
+            let key = (record.header.namespace.clone(), record.header.name.clone());
+            match latest.get(&key) {
+                Some(seen) if seen.header.version >= record.header.version => {}
+                _ => {
+                    latest.insert(key, record);
+                }
+            }
+        }
+        Ok(decode_all(latest.into_values().collect()))
+    }
+
+    /// Every revision of one release, oldest first.
+    pub async fn history(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(Vec<Release>, Vec<Skipped>), StorageError> {
+        let mut records = self.driver.query(&Query::release(namespace, name)).await?;
+        records.sort_by_key(|r| r.header.version);
+        Ok(decode_all(records))
+    }
+
+    /// The revision headers of one release, oldest first, without decoding.
+    pub async fn revisions(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Vec<RecordHeader>, StorageError> {
+        let mut headers: Vec<RecordHeader> = self
+            .driver
+            .query(&Query::release(namespace, name))
+            .await?
+            .into_iter()
+            .map(|r| r.header)
+            .collect();
+        headers.sort_by_key(|h| h.version);
+        Ok(headers)
+    }
+
+    /// One revision, or the latest when `version` is `None`.
+    pub async fn get(
+        &self,
+        namespace: &str,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Release, StorageError> {
+        let version = match version {
+            Some(v) => v,
+            None => self
+                .revisions(namespace, name)
+                .await?
+                .last()
+                .map(|h| h.version)
+                .ok_or_else(|| StorageError::NotFound {
+                    key: record_key(name, 0),
+                })?,
+        };
+        self.driver.get(namespace, name, version).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_custom_labels_follow_helm() {
+        assert_eq!(record_key("web", 12), "sh.helm.release.v1.web.v12");
+        let labels: BTreeMap<String, String> =
+            [("name", "web"), ("team", "a"), ("modifiedAt", "1")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+        assert_eq!(
+            custom_labels(&labels).into_iter().collect::<Vec<_>>(),
+            vec![("team".to_owned(), "a".to_owned())]
+        );
+    }
+}

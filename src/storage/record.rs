@@ -1,0 +1,100 @@
+//! A record as a driver hands it over: its header (labels or columns) and its
+//! body, decoded only on request.
+
+use std::collections::BTreeMap;
+
+use crate::release::{Release, Status, codec};
+
+use super::{Skipped, StorageError, record_key};
+
+/// What labels/columns say about a record, readable without its body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordHeader {
+    /// The Secret/ConfigMap name or SQL key, `sh.helm.release.v1.NAME.vN`.
+    pub key: String,
+    pub name: String,
+    pub namespace: String,
+    pub version: i64,
+    pub status: Status,
+    /// Unix seconds of the `createdAt`/`modifiedAt` labels, when present.
+    pub created_at: Option<i64>,
+    pub modified_at: Option<i64>,
+    /// Labels other than the system ones.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl RecordHeader {
+    /// Reads the system labels Helm sets; `None` when name or version is
+    /// missing or malformed (not a record this driver can place).
+    pub fn from_labels(
+        key: &str,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Option<RecordHeader> {
+        let name = labels.get("name")?.clone();
+        let version = labels.get("version")?.parse().ok()?;
+        let status = labels.get("status").map_or(Status::Unknown, |s| {
+            let Ok(status) = s.parse();
+            status
+        });
+        Some(RecordHeader {
+            key: key.to_owned(),
+            name,
+            namespace: namespace.to_owned(),
+            version,
+            status,
+            created_at: labels.get("createdAt").and_then(|v| v.parse().ok()),
+            modified_at: labels.get("modifiedAt").and_then(|v| v.parse().ok()),
+            labels: super::custom_labels(labels),
+        })
+    }
+}
+
+/// A header and the body exactly as stored (base64 of gzip of JSON).
+#[derive(Clone, Debug)]
+pub struct StoredRecord {
+    pub header: RecordHeader,
+    pub body: String,
+    /// The backend's version of the record (see [`Release::stored_as`]).
+    pub stored_as: Option<String>,
+}
+
+impl StoredRecord {
+    /// Decodes the body; the release gets the header's custom labels and the
+    /// record's stored version.
+    pub fn decode(&self) -> Result<Release, StorageError> {
+        let mut release = codec::decode(&self.body).map_err(|source| StorageError::Corrupt {
+            key: self.header.key.clone(),
+            namespace: self.header.namespace.clone(),
+            source,
+        })?;
+        release.labels = self.header.labels.clone();
+        release.stored_as = self.stored_as.clone();
+        Ok(release)
+    }
+
+    /// The key this record should have, from its header (drivers check that
+    /// a body's name and revision agree with where it was found).
+    pub fn expected_key(&self) -> String {
+        record_key(&self.header.name, self.header.version)
+    }
+}
+
+/// Decodes many records on every core, keeping the input order; records
+/// that fail are returned beside the rest instead of failing them.
+pub fn decode_all(records: Vec<StoredRecord>) -> (Vec<Release>, Vec<Skipped>) {
+    let decoded = crate::render::cores::map_in_order(&records, |record| record.decode());
+    let mut releases = Vec::with_capacity(records.len());
+    let mut skipped = Vec::new();
+    for (record, result) in records.iter().zip(decoded) {
+        match result {
+            Ok(release) => releases.push(release),
+            Err(error) => skipped.push(Skipped {
+                key: record.header.key.clone(),
+                namespace: record.header.namespace.clone(),
+                error,
+            }),
+        }
+    }
+    (releases, skipped)
+}
