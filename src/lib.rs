@@ -5,6 +5,7 @@ pub mod cli;
 pub mod engine;
 pub mod funcs;
 pub mod gotmpl;
+pub mod kube;
 pub mod patch;
 pub mod release;
 pub mod render;

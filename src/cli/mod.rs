@@ -6,6 +6,7 @@
 //! work happens in the library modules they call.
 
 mod completion;
+mod connect;
 mod sandbox;
 mod show;
 mod template;
@@ -57,9 +58,12 @@ pub struct GlobalArgs {
 /// Settings shared by every command, validated (Helm's `EnvSettings`).
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The namespace to act in: the flag or `HELM_NAMESPACE`, else `default`
-    /// (reading the kubeconfig context's namespace comes with cluster access).
+    /// The namespace to act in without a cluster: the flag or
+    /// `HELM_NAMESPACE`, else `default`. Commands that reach a cluster use
+    /// the kubeconfig context's namespace when no flag names one.
     pub namespace: String,
+    /// The namespace the flag or `HELM_NAMESPACE` named, if any.
+    pub namespace_flag: Option<String>,
     pub kube_context: Option<String>,
     pub kubeconfig: Option<String>,
     pub debug: bool,
@@ -70,6 +74,7 @@ impl GlobalArgs {
         let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
         Settings {
             namespace: non_empty(&self.namespace).unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
+            namespace_flag: non_empty(&self.namespace),
             kube_context: non_empty(&self.kube_context),
             kubeconfig: non_empty(&self.kubeconfig),
             debug: self.debug,

@@ -35,11 +35,47 @@ pub enum CodecError {
 
 /// Encodes a release as Helm does: JSON, gzip at best compression, base64.
 pub fn encode(release: &Release) -> Result<String, CodecError> {
-    let json = serde_json::to_vec(release)?;
+    let json = to_go_json(release)?;
     let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::best());
     gz.write_all(&json).map_err(CodecError::Gzip)?;
     let compressed = gz.finish().map_err(CodecError::Gzip)?;
     Ok(STANDARD.encode(compressed))
+}
+
+/// JSON as Go's `encoding/json` writes it: compact, with `<`, `>`, `&`,
+/// U+2028 and U+2029 escaped as `\u003c`-style sequences, so the bytes match
+/// what Helm would have stored.
+pub fn to_go_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, GoEscaping);
+    value.serialize(&mut serializer)?;
+    Ok(out)
+}
+
+struct GoEscaping;
+
+impl serde_json::ser::Formatter for GoEscaping {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let escape = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            writer.write_all(&fragment.as_bytes()[start..i])?;
+            writer.write_all(escape.as_bytes())?;
+            start = i + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 /// Decodes a stored body into a release (labels are the driver's to fill).
@@ -99,6 +135,17 @@ mod tests {
         assert_eq!(decode(&body).unwrap(), release);
         let plain = STANDARD.encode(serde_json::to_vec(&release).unwrap());
         assert_eq!(decode(&plain).unwrap(), release);
+    }
+
+    #[test]
+    fn escapes_html_characters_as_go_does() {
+        let release = Release {
+            manifest: "a<b>&c\u{2028}é".into(),
+            ..Release::default()
+        };
+        let json = String::from_utf8(to_go_json(&release).unwrap()).unwrap();
+        assert_eq!(json, r#"{"manifest":"a\u003cb\u003e\u0026c\u2028é"}"#);
+        assert_eq!(serde_json::from_str::<Release>(&json).unwrap(), release);
     }
 
     #[test]

@@ -124,14 +124,20 @@ impl Driver for Memory {
         }
     }
 
-    async fn query(&self, query: &Query) -> Result<Vec<StoredRecord>, StorageError> {
-        Ok(self
+    async fn scan(
+        &self,
+        query: &Query,
+        visit: &mut (dyn FnMut(StoredRecord) + Send),
+    ) -> Result<(), StorageError> {
+        let matching: Vec<StoredRecord> = self
             .records
             .lock()
             .values()
             .filter(|r| query.matches(&r.header))
             .cloned()
-            .collect())
+            .collect();
+        matching.into_iter().for_each(visit);
+        Ok(())
     }
 }
 

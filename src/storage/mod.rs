@@ -54,8 +54,35 @@ pub fn custom_labels(labels: &BTreeMap<String, String>) -> BTreeMap<String, Stri
         .collect()
 }
 
+/// The backends `HELM_DRIVER` may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriverKind {
+    Secret,
+    ConfigMap,
+    Memory,
+    Sql,
+}
+
+impl DriverKind {
+    /// Reads `HELM_DRIVER` as Helm does: empty means `secret`, plurals are
+    /// accepted, and anything else is an error naming the choices.
+    pub fn parse(value: &str) -> Result<DriverKind, StorageError> {
+        match value {
+            "" | "secret" | "secrets" => Ok(DriverKind::Secret),
+            "configmap" | "configmaps" => Ok(DriverKind::ConfigMap),
+            "memory" => Ok(DriverKind::Memory),
+            "sql" => Ok(DriverKind::Sql),
+            other => Err(StorageError::UnknownDriver(other.to_owned())),
+        }
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum StorageError {
+    #[error(
+        "unknown storage driver {0:?} in HELM_DRIVER; use secret (the default), configmap, memory or sql"
+    )]
+    UnknownDriver(String),
     /// Helm's `ErrReleaseNotFound`, worded as Helm prints it.
     #[error("release: not found")]
     NotFound { key: String },
@@ -158,9 +185,39 @@ pub trait Driver: Send + Sync {
     async fn get(&self, namespace: &str, name: &str, version: i64)
     -> Result<Release, StorageError>;
 
-    /// Every record matching `query`, bodies still encoded. Records whose
-    /// labels/columns are unusable are left out, never the whole answer.
-    async fn query(&self, query: &Query) -> Result<Vec<StoredRecord>, StorageError>;
+    /// Hands every record matching `query` to `visit`, bodies still encoded,
+    /// page by page where the backend pages, so a caller that keeps few of
+    /// them never holds them all. Records whose labels/columns are unusable
+    /// are left out, never the whole answer.
+    async fn scan(
+        &self,
+        query: &Query,
+        visit: &mut (dyn FnMut(StoredRecord) + Send),
+    ) -> Result<(), StorageError>;
+
+    /// Every record matching `query`.
+    async fn query(&self, query: &Query) -> Result<Vec<StoredRecord>, StorageError> {
+        let mut records = Vec::new();
+        self.scan(query, &mut |record| records.push(record)).await?;
+        Ok(records)
+    }
+
+    /// The highest revision of every release matching `query`. Backends that
+    /// can ask for this directly (SQL) override it.
+    async fn latest(&self, query: &Query) -> Result<Vec<StoredRecord>, StorageError> {
+        let mut latest: BTreeMap<(String, String), StoredRecord> = BTreeMap::new();
+        self.scan(query, &mut |record| {
+            let id = (record.header.namespace.clone(), record.header.name.clone());
+            match latest.get(&id) {
+                Some(seen) if seen.header.version >= record.header.version => {}
+                _ => {
+                    latest.insert(id, record);
+                }
+            }
+        })
+        .await?;
+        Ok(latest.into_values().collect())
+    }
 }
 
 /// A record that could not be read, reported beside the ones that could.
@@ -192,18 +249,11 @@ impl Storage {
         &self,
         namespace: Option<&str>,
     ) -> Result<(Vec<Release>, Vec<Skipped>), StorageError> {
-        let records = self.driver.query(&Query::namespace(namespace)).await?;
-        let mut latest: BTreeMap<(String, String), StoredRecord> = BTreeMap::new();
-        for record in records {
-            let key = (record.header.namespace.clone(), record.header.name.clone());
-            match latest.get(&key) {
-                Some(seen) if seen.header.version >= record.header.version => {}
-                _ => {
-                    latest.insert(key, record);
-                }
-            }
-        }
-        Ok(decode_all(latest.into_values().collect()))
+        let mut latest = self.driver.latest(&Query::namespace(namespace)).await?;
+        latest.sort_by(|a, b| {
+            (&a.header.namespace, &a.header.name).cmp(&(&b.header.namespace, &b.header.name))
+        });
+        Ok(decode_all(latest))
     }
 
     /// Every revision of one release, oldest first.
@@ -259,6 +309,23 @@ impl Storage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn driver_names_are_read_as_helm_reads_them() {
+        assert_eq!(DriverKind::parse("").unwrap(), DriverKind::Secret);
+        assert_eq!(DriverKind::parse("secrets").unwrap(), DriverKind::Secret);
+        assert_eq!(
+            DriverKind::parse("configmaps").unwrap(),
+            DriverKind::ConfigMap
+        );
+        assert_eq!(DriverKind::parse("memory").unwrap(), DriverKind::Memory);
+        assert_eq!(DriverKind::parse("sql").unwrap(), DriverKind::Sql);
+        let err = DriverKind::parse("etcd").unwrap_err().to_string();
+        assert!(
+            err.contains("\"etcd\"") && err.contains("HELM_DRIVER"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn keys_and_custom_labels_follow_helm() {

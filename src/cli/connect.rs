@@ -1,0 +1,43 @@
+//! Opening release storage as Helm's commands do: the driver from
+//! `HELM_DRIVER` (`secret` by default), the cluster and namespace from the
+//! kubeconfig and `-n`.
+
+use anyhow::Context as _;
+
+use crate::kube::{KubeSettings, connect};
+use crate::storage::{DriverKind, Memory, Storage};
+
+use super::{DEFAULT_NAMESPACE, Settings};
+
+/// The storage and the namespace commands act in.
+pub(crate) struct Opened {
+    pub storage: Storage,
+    pub namespace: String,
+}
+
+/// Opens the storage `HELM_DRIVER` names (read once, here).
+pub(crate) async fn open_storage(settings: &Settings) -> anyhow::Result<Opened> {
+    let driver = std::env::var("HELM_DRIVER").unwrap_or_default();
+    let kind = DriverKind::parse(&driver)?;
+    let kube_settings = KubeSettings {
+        kubeconfig: settings.kubeconfig.clone().map(Into::into),
+        context: settings.kube_context.clone(),
+        namespace: settings.namespace_flag.clone(),
+    };
+    match kind {
+        DriverKind::Memory => Ok(Opened {
+            storage: Storage::new(Box::new(Memory::new())),
+            namespace: settings
+                .namespace_flag
+                .clone()
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
+        }),
+        DriverKind::Secret | DriverKind::ConfigMap | DriverKind::Sql => {
+            let connection = connect(&kube_settings)
+                .await
+                .context("connecting to the cluster")?;
+            let _ = connection;
+            anyhow::bail!("HELM_DRIVER={driver}: this driver is not built yet")
+        }
+    }
+}
