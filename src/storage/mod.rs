@@ -8,6 +8,7 @@
 //! parallel.
 
 mod memory;
+pub mod migrate;
 mod record;
 
 use std::collections::BTreeMap;
