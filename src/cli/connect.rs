@@ -5,7 +5,7 @@
 use anyhow::Context as _;
 
 use crate::kube::{KubeSettings, connect};
-use crate::storage::{DriverKind, Memory, Storage};
+use crate::storage::{ConfigMaps, Driver, DriverKind, Memory, Secrets, Storage};
 
 use super::{DEFAULT_NAMESPACE, Settings};
 
@@ -19,6 +19,11 @@ pub(crate) struct Opened {
 pub(crate) async fn open_storage(settings: &Settings) -> anyhow::Result<Opened> {
     let driver = std::env::var("HELM_DRIVER").unwrap_or_default();
     let kind = DriverKind::parse(&driver)?;
+    open_driver(kind, settings).await
+}
+
+/// Opens one driver by kind (`storage migrate` opens two).
+pub(crate) async fn open_driver(kind: DriverKind, settings: &Settings) -> anyhow::Result<Opened> {
     let kube_settings = KubeSettings {
         kubeconfig: settings.kubeconfig.clone().map(Into::into),
         context: settings.kube_context.clone(),
@@ -32,12 +37,30 @@ pub(crate) async fn open_storage(settings: &Settings) -> anyhow::Result<Opened> 
                 .clone()
                 .unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
         }),
-        DriverKind::Secret | DriverKind::ConfigMap | DriverKind::Sql => {
+        DriverKind::Secret => in_cluster(&kube_settings, |c| Box::new(Secrets::new(c))).await,
+        DriverKind::ConfigMap => {
+            in_cluster(&kube_settings, |c| Box::new(ConfigMaps::new(c))).await
+        }
+        DriverKind::Sql => {
             let connection = connect(&kube_settings)
                 .await
                 .context("connecting to the cluster")?;
             let _ = connection;
-            anyhow::bail!("HELM_DRIVER={driver}: this driver is not built yet")
+            anyhow::bail!("HELM_DRIVER=sql: this driver is not built yet")
         }
     }
+}
+
+/// A driver that keeps records in the cluster the kubeconfig names.
+async fn in_cluster(
+    kube_settings: &KubeSettings,
+    driver: impl FnOnce(kube::Client) -> Box<dyn Driver>,
+) -> anyhow::Result<Opened> {
+    let connection = connect(kube_settings)
+        .await
+        .context("connecting to the cluster")?;
+    Ok(Opened {
+        storage: Storage::new(driver(connection.client)),
+        namespace: connection.namespace,
+    })
 }
