@@ -184,60 +184,78 @@ impl<K: RecordObject> KubeRecords<K> {
         Ok((K::with_body(metadata, body), size))
     }
 
-    /// The error for a failed API call on `key` (or on the list when `key`
-    /// is `None`).
-    fn failure(
-        &self,
-        op: Op,
-        key: Option<&str>,
-        namespace: &str,
-        size: usize,
-        error: kube::Error,
-    ) -> StorageError {
-        let owned_key = || key.unwrap_or_default().to_owned();
-        let status = match error {
-            kube::Error::Api(status) => status,
-            other => return self.backend(op, key, namespace, &other.to_string()),
-        };
-        match (op, status.code, status.reason.as_str()) {
-            (Op::Read | Op::Update | Op::Delete, 404, _) => {
-                StorageError::NotFound { key: owned_key() }
-            }
-            (Op::Create, 409, "AlreadyExists") => StorageError::Exists { key: owned_key() },
-            (Op::Update | Op::Delete, 409, _) => StorageError::Conflict { key: owned_key() },
-            (Op::Create | Op::Update, 422, _) if is_too_long(&status) => StorageError::TooLarge {
-                key: owned_key(),
-                driver: K::DRIVER,
-                size,
-                limit: MAX_RECORD_BYTES,
-            },
-            _ => self.backend(op, key, namespace, &status.message),
-        }
-    }
-
-    fn backend(&self, op: Op, key: Option<&str>, namespace: &str, message: &str) -> StorageError {
-        let what = match key {
-            Some(key) => format!("{} {key}", K::DRIVER),
-            None => format!("{}s", K::DRIVER),
-        };
-        let place = if namespace.is_empty() {
-            "in all namespaces".to_owned()
-        } else {
-            format!("in namespace {namespace:?}")
-        };
-        StorageError::Backend {
-            driver: K::DRIVER,
-            message: format!("cannot {} {what} {place}: {message}", op.verb()),
-        }
-    }
-
     /// Reads one object; `None` when it does not exist.
     async fn read(&self, namespace: &str, key: &str) -> Result<Option<K>, StorageError> {
         self.api(namespace)
             .get_opt(key)
             .await
-            .map_err(|e| self.failure(Op::Read, Some(key), namespace, 0, e))
+            .map_err(|e| failure::<K>(Op::Read, Some(key), namespace, 0, e))
     }
+}
+
+/// The error for a failed API call on `key` (or on the list when `key`
+/// is `None`).
+fn failure<K: RecordObject>(
+    op: Op,
+    key: Option<&str>,
+    namespace: &str,
+    size: usize,
+    error: kube::Error,
+) -> StorageError {
+    let owned_key = || key.unwrap_or_default().to_owned();
+    let status = match error {
+        kube::Error::Api(status) => status,
+        other => return backend::<K>(op, key, namespace, &with_causes(&other)),
+    };
+    match (op, status.code, status.reason.as_str()) {
+        (Op::Read | Op::Update | Op::Delete, 404, _) => StorageError::NotFound { key: owned_key() },
+        (Op::Create, 409, "AlreadyExists") => StorageError::Exists { key: owned_key() },
+        (Op::Update | Op::Delete, 409, _) => StorageError::Conflict { key: owned_key() },
+        (Op::Create | Op::Update, 422, _) if is_too_long(&status) => StorageError::TooLarge {
+            key: owned_key(),
+            driver: K::DRIVER,
+            size,
+            limit: MAX_RECORD_BYTES,
+        },
+        _ => backend::<K>(op, key, namespace, &status.message),
+    }
+}
+
+fn backend<K: RecordObject>(
+    op: Op,
+    key: Option<&str>,
+    namespace: &str,
+    message: &str,
+) -> StorageError {
+    let what = match key {
+        Some(key) => format!("{} {key}", K::DRIVER),
+        None => format!("{}s", K::DRIVER),
+    };
+    let place = if namespace.is_empty() {
+        "in all namespaces".to_owned()
+    } else {
+        format!("in namespace {namespace:?}")
+    };
+    StorageError::Backend {
+        driver: K::DRIVER,
+        message: format!("cannot {} {what} {place}: {message}", op.verb()),
+    }
+}
+
+/// An error and its causes on one line: a transport error's top level
+/// ("client error (Connect)") alone doesn't say what went wrong.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let more = next.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = next.source();
+    }
+    text
 }
 
 /// Which call failed, to tell what an API answer means for it.
@@ -378,7 +396,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
         self.api(&release.namespace)
             .create(&PostParams::default(), &object)
             .await
-            .map_err(|e| self.failure(Op::Create, Some(&key), &release.namespace, size, e))?;
+            .map_err(|e| failure::<K>(Op::Create, Some(&key), &release.namespace, size, e))?;
         Ok(())
     }
 
@@ -388,7 +406,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
         self.api(&release.namespace)
             .replace(&key, &PostParams::default(), &object)
             .await
-            .map_err(|e| self.failure(Op::Update, Some(&key), &release.namespace, size, e))?;
+            .map_err(|e| failure::<K>(Op::Update, Some(&key), &release.namespace, size, e))?;
         Ok(())
     }
 
@@ -416,7 +434,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
         self.api(namespace)
             .delete(&key, &params)
             .await
-            .map_err(|e| self.failure(Op::Delete, Some(&key), namespace, 0, e))?;
+            .map_err(|e| failure::<K>(Op::Delete, Some(&key), namespace, 0, e))?;
         Ok(release)
     }
 
@@ -449,7 +467,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
             let page = api
                 .list(&params)
                 .await
-                .map_err(|e| self.failure(Op::List, None, &namespace, 0, e))?;
+                .map_err(|e| failure::<K>(Op::List, None, &namespace, 0, e))?;
             for object in page.items {
                 visit(stored(object, &namespace));
             }
@@ -476,8 +494,8 @@ mod tests {
     fn sizes_at_the_limit_pass_and_past_it_are_refused() {
         assert!(check_size::<Secret>("k", MAX_RECORD_BYTES).is_ok());
         assert!(check_size::<ConfigMap>("k", MAX_RECORD_BYTES).is_ok());
-        let err = check_size::<ConfigMap>("sh.helm.release.v1.big.v1", MAX_RECORD_BYTES + 1)
-            .unwrap_err();
+        let err =
+            check_size::<ConfigMap>("sh.helm.release.v1.big.v1", MAX_RECORD_BYTES + 1).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -490,7 +508,10 @@ mod tests {
             ),
             "{err}"
         );
-        assert!(err.to_string().contains("sh.helm.release.v1.big.v1"), "{err}");
+        assert!(
+            err.to_string().contains("sh.helm.release.v1.big.v1"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -545,6 +566,102 @@ mod tests {
             assert!(err.to_string().contains("invalid label value"), "{err}");
         }
         assert!(selector(&Query::release("apps", &"x".repeat(MAX_LABEL_VALUE))).is_ok());
+    }
+
+    fn api_error(code: u16, reason: &str, message: &str, cause: Option<&str>) -> kube::Error {
+        let causes: Vec<serde_json::Value> = cause
+            .map(|c| serde_json::json!({"reason": c, "message": message, "field": "data"}))
+            .into_iter()
+            .collect();
+        let status: ApiStatus = serde_json::from_value(serde_json::json!({
+            "status": "Failure", "code": code, "reason": reason, "message": message,
+            "details": {"causes": causes},
+        }))
+        .unwrap();
+        kube::Error::Api(Box::new(status))
+    }
+
+    #[test]
+    fn api_answers_become_storage_errors() {
+        let key = Some("sh.helm.release.v1.web.v1");
+        let fail = |op, code, reason, message, cause| {
+            failure::<Secret>(op, key, "apps", 10, api_error(code, reason, message, cause))
+        };
+        assert!(fail(Op::Read, 404, "NotFound", "gone", None).is_not_found());
+        assert!(matches!(
+            fail(Op::Create, 409, "AlreadyExists", "exists", None),
+            StorageError::Exists { .. }
+        ));
+        assert!(matches!(
+            fail(
+                Op::Update,
+                409,
+                "Conflict",
+                "the object has been modified",
+                None
+            ),
+            StorageError::Conflict { .. }
+        ));
+        assert!(matches!(
+            fail(Op::Delete, 409, "Conflict", "Precondition failed", None),
+            StorageError::Conflict { .. }
+        ));
+        let too_long =
+            "Secret \"x\" is invalid: data: Too long: may not be more than 1048576 bytes";
+        assert!(matches!(
+            fail(
+                Op::Update,
+                422,
+                "Invalid",
+                too_long,
+                Some("FieldValueTooLong")
+            ),
+            StorageError::TooLarge {
+                size: 10,
+                limit: MAX_RECORD_BYTES,
+                driver: "Secret",
+                ..
+            }
+        ));
+        // A missing namespace on create is not a missing release.
+        let err = fail(
+            Op::Create,
+            404,
+            "NotFound",
+            "namespaces \"apps\" not found",
+            None,
+        );
+        assert_eq!(
+            err.to_string(),
+            "Secret driver: cannot create Secret sh.helm.release.v1.web.v1 in namespace \"apps\": namespaces \"apps\" not found"
+        );
+        let err = failure::<ConfigMap>(
+            Op::List,
+            None,
+            "",
+            0,
+            api_error(403, "Forbidden", "configmaps is forbidden", None),
+        );
+        assert_eq!(
+            err.to_string(),
+            "ConfigMap driver: cannot list ConfigMaps in all namespaces: configmaps is forbidden"
+        );
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("client error (Connect)")]
+    struct Opaque(#[source] std::io::Error);
+
+    #[test]
+    fn transport_errors_keep_their_causes() {
+        let refused =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let error = kube::Error::Service(Box::new(Opaque(refused)));
+        let text = failure::<Secret>(Op::Read, Some("k"), "apps", 0, error).to_string();
+        assert_eq!(
+            text,
+            "Secret driver: cannot read Secret k in namespace \"apps\": ServiceError: client error (Connect): connection refused"
+        );
     }
 
     #[test]

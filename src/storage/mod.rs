@@ -20,7 +20,9 @@ use thiserror::Error;
 use crate::release::codec::CodecError;
 use crate::release::{Release, Status};
 
-pub use kube_records::{ConfigMaps, KubeRecords, MAX_RECORD_BYTES, PAGE_SIZE, RecordObject, Secrets};
+pub use kube_records::{
+    ConfigMaps, KubeRecords, MAX_RECORD_BYTES, PAGE_SIZE, RecordObject, Secrets,
+};
 pub use memory::Memory;
 pub use record::{RecordHeader, StoredRecord, decode_all};
 

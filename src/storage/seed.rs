@@ -54,7 +54,12 @@ pub fn sample_release(namespace: &str, name: &str, version: i64, status: Status)
     };
     let first = minutes(0);
     let filler: String = (0..FILLER_LINES)
-        .map(|i| format!("  key-{i:02}: \"value {} of {name}\"\n", (i * 7919 + 13) % 10007))
+        .map(|i| {
+            format!(
+                "  key-{i:02}: \"value {} of {name}\"\n",
+                (i * 7919 + 13) % 10007
+            )
+        })
         .collect();
     let manifest = format!(
         "---\n# Source: demo/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}-cm\ndata:\n  revision: \"{version}\"\n{filler}\n"

@@ -127,12 +127,18 @@ async fn lifecycle(driver: Box<dyn Driver>, a: &str, b: &str) {
         matches!(&conflict, StorageError::Conflict { key } if key == "sh.helm.release.v1.web.v3"),
         "{conflict}"
     );
-    assert_eq!(driver.get(a, "web", 3).await.unwrap().status(), Status::Superseded);
+    assert_eq!(
+        driver.get(a, "web", 3).await.unwrap().status(),
+        Status::Superseded
+    );
     // Without a stored version the update is unconditional, as Helm's.
     second_writer.stored_as = None;
     driver.update(&second_writer).await.unwrap();
     let overwritten = driver.get(a, "web", 3).await.unwrap();
-    assert_eq!(overwritten.info.as_ref().unwrap().description, "Rollback to 1");
+    assert_eq!(
+        overwritten.info.as_ref().unwrap().description,
+        "Rollback to 1"
+    );
     assert_eq!(overwritten.labels["team"], "blue");
     let missing = labelled(sample_release(a, "web", 9, Status::Deployed));
     assert!(driver.update(&missing).await.unwrap_err().is_not_found());
@@ -176,10 +182,30 @@ async fn lifecycle(driver: Box<dyn Driver>, a: &str, b: &str) {
 
     let deleted = storage.driver().delete(a, "web", 3).await.unwrap();
     assert_eq!(deleted.version, 3);
-    assert!(storage.driver().get(a, "web", 3).await.unwrap_err().is_not_found());
-    assert!(storage.driver().delete(a, "web", 3).await.unwrap_err().is_not_found());
+    assert!(
+        storage
+            .driver()
+            .get(a, "web", 3)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(
+        storage
+            .driver()
+            .delete(a, "web", 3)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
     assert_eq!(storage.get(a, "web", None).await.unwrap().version, 2);
-    assert!(storage.get(a, "nope", None).await.unwrap_err().is_not_found());
+    assert!(
+        storage
+            .get(a, "nope", None)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
     assert!(storage.history(a, "nope").await.unwrap().0.is_empty());
 }
 
@@ -245,7 +271,10 @@ async fn records_are_kept_as_helm_keeps_them() {
         );
     }
     // An update replaces the labels: modifiedAt now, createdAt gone (as Helm).
-    let mut read = Secrets::new(c.clone()).get("shape", "web", 1).await.unwrap();
+    let mut read = Secrets::new(c.clone())
+        .get("shape", "web", 1)
+        .await
+        .unwrap();
     read.info.as_mut().unwrap().status = Status::Deployed;
     Secrets::new(c.clone()).update(&read).await.unwrap();
     let labels = Api::<Secret>::namespaced(c, "shape")
@@ -344,7 +373,8 @@ async fn corrupt_records_are_reported_by_name_and_hide_nothing() {
             put_raw(&c, kind, &ns, &record_key(name, 1), &labels, body).await;
         }
         // Labels gone: the object's name still places the record...
-        let good_body = codec::encode(&sample_release(&ns, "unlabelled", 2, Status::Failed)).unwrap();
+        let good_body =
+            codec::encode(&sample_release(&ns, "unlabelled", 2, Status::Failed)).unwrap();
         put_raw(
             &c,
             kind,
@@ -355,7 +385,15 @@ async fn corrupt_records_are_reported_by_name_and_hide_nothing() {
         )
         .await;
         // ...and when that is no record name either, decoding decides.
-        put_raw(&c, kind, &ns, "hand-made", &[("owner", "helm")], "%%%".into()).await;
+        put_raw(
+            &c,
+            kind,
+            &ns,
+            "hand-made",
+            &[("owner", "helm")],
+            "%%%".into(),
+        )
+        .await;
 
         let storage = Storage::new(driver);
         let (latest, skipped) = storage.latest(Some(&ns)).await.unwrap();
@@ -456,7 +494,10 @@ async fn records_past_the_object_limit_are_refused_before_sending() {
                 if key == "sh.helm.release.v1.big.v1" && *size > MAX_RECORD_BYTES && *limit == MAX_RECORD_BYTES),
             "{err}"
         );
-        assert!(err.to_string().contains("sh.helm.release.v1.big.v1"), "{err}");
+        assert!(
+            err.to_string().contains("sh.helm.release.v1.big.v1"),
+            "{err}"
+        );
         assert!(driver.get(&ns, "big", 1).await.unwrap_err().is_not_found());
         // An update past the limit is refused the same way and changes nothing.
         let small = sample_release(&ns, "big", 1, Status::Deployed);
@@ -465,7 +506,10 @@ async fn records_past_the_object_limit_are_refused_before_sending() {
             driver.update(&big).await,
             Err(StorageError::TooLarge { .. })
         ));
-        assert_eq!(driver.get(&ns, "big", 1).await.unwrap().manifest, small.manifest);
+        assert_eq!(
+            driver.get(&ns, "big", 1).await.unwrap().manifest,
+            small.manifest
+        );
     }
     // Exactly at the limit a Secret is stored. (The sandbox counts a
     // ConfigMap's keys too, unlike Kubernetes, so only Secrets are checked here.)
@@ -473,7 +517,11 @@ async fn records_past_the_object_limit_are_refused_before_sending() {
     let driver = kube_driver("secret", c.clone());
     driver.create(&at_limit).await.unwrap();
     assert_eq!(
-        driver.get("limit-secret", "edge", 1).await.unwrap().manifest,
+        driver
+            .get("limit-secret", "edge", 1)
+            .await
+            .unwrap()
+            .manifest,
         at_limit.manifest
     );
 }
@@ -550,17 +598,27 @@ fn chart(dir: &Path) -> String {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  a: {{ .Values.a | quote }}\n",
     )
     .unwrap();
-    std::fs::write(chart.join("templates/NOTES.txt"), "Installed <{{ .Release.Name }}> & more\n").unwrap();
+    std::fs::write(
+        chart.join("templates/NOTES.txt"),
+        "Installed <{{ .Release.Name }}> & more\n",
+    )
+    .unwrap();
     chart.to_string_lossy().into_owned()
 }
 
 /// The JSON Helm stored in a record, straight from the object.
 async fn stored_json(c: &kube::Client, kind: &str, ns: &str, key: &str) -> Vec<u8> {
     let body = if kind == "secret" {
-        let secret = Api::<Secret>::namespaced(c.clone(), ns).get(key).await.unwrap();
+        let secret = Api::<Secret>::namespaced(c.clone(), ns)
+            .get(key)
+            .await
+            .unwrap();
         secret.data.unwrap()["release"].0.clone()
     } else {
-        let cm = Api::<ConfigMap>::namespaced(c.clone(), ns).get(key).await.unwrap();
+        let cm = Api::<ConfigMap>::namespaced(c.clone(), ns)
+            .get(key)
+            .await
+            .unwrap();
         cm.data.unwrap()["release"].clone().into_bytes()
     };
     decode_json(&body, MAX_DECODED_RELEASE_BYTES).unwrap()
@@ -576,7 +634,18 @@ async fn what_helm_writes_reads_back_byte_for_byte() {
     let c = client().await;
     for kind in KUBE_DRIVERS {
         let ns = format!("from-helm-{kind}");
-        helm(kind, &ns, &["install", "r", &chart, "--create-namespace", "--label", "team=red"]);
+        helm(
+            kind,
+            &ns,
+            &[
+                "install",
+                "r",
+                &chart,
+                "--create-namespace",
+                "--label",
+                "team=red",
+            ],
+        );
         helm(kind, &ns, &["upgrade", "r", &chart, "--set", "a=y"]);
         helm(kind, &ns, &["upgrade", "r", &chart, "--set", "a=<z>"]);
         let storage = Storage::new(kube_driver(kind, c.clone()));
@@ -622,7 +691,12 @@ async fn what_we_write_helm_lists_shows_and_rolls_back_to() {
         namespaces(&c, &[&ns]).await;
         let driver = kube_driver(kind, c.clone());
         driver
-            .create(&labelled(sample_release(&ns, "ours", 1, Status::Superseded)))
+            .create(&labelled(sample_release(
+                &ns,
+                "ours",
+                1,
+                Status::Superseded,
+            )))
             .await
             .unwrap();
         driver
@@ -714,7 +788,10 @@ async fn latest_over_ten_thousand_records() {
         let started = Instant::now();
         let (latest, skipped) = storage.latest(None).await.unwrap();
         let elapsed = started.elapsed();
-        let ours = latest.iter().filter(|r| r.namespace.starts_with("bench-")).count();
+        let ours = latest
+            .iter()
+            .filter(|r| r.namespace.starts_with("bench-"))
+            .count();
         assert_eq!((ours, skipped.len()), (1000, 0));
         eprintln!("run {run}: Storage::latest(None) in {elapsed:?}");
     }
