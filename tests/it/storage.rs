@@ -14,14 +14,15 @@ use base64::engine::general_purpose::STANDARD;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, PostParams};
+use kube::api::{Api, ListParams, PostParams};
 use serde_json::{Value, json};
 use wheelhouse::release::codec::{self, MAX_DECODED_RELEASE_BYTES, decode_json, to_go_json};
 use wheelhouse::release::{Release, Status};
 use wheelhouse::sandbox::{Options, Sandbox};
 use wheelhouse::storage::seed::{SeedPlan, sample_release, seed};
 use wheelhouse::storage::{
-    ConfigMaps, Driver, MAX_RECORD_BYTES, Memory, Secrets, Storage, StorageError, record_key,
+    ConfigMaps, Driver, MAX_RECORD_BYTES, Memory, PAGE_SIZE, Secrets, Storage, StorageError,
+    record_key,
 };
 
 fn shared() -> &'static Sandbox {
@@ -538,6 +539,14 @@ async fn scans_page_through_more_records_than_one_page() {
         concurrency: 8,
     };
     assert_eq!(seed(driver.as_ref(), &plan).await.unwrap(), 1100);
+    // The server does page at PAGE_SIZE, so all 1,100 come back only if the
+    // scan follows its continue tokens.
+    let first_page = Api::<Secret>::namespaced(c, "paged")
+        .list(&ListParams::default().labels("owner=helm").limit(PAGE_SIZE))
+        .await
+        .unwrap();
+    assert_eq!(first_page.items.len(), PAGE_SIZE as usize);
+    assert!(first_page.metadata.continue_.is_some_and(|t| !t.is_empty()));
     let storage = Storage::new(driver);
     let (latest, skipped) = storage.latest(Some("paged")).await.unwrap();
     assert!(skipped.is_empty());
