@@ -149,9 +149,14 @@ impl<K: RecordObject> KubeRecords<K> {
         Api::namespaced(self.client.clone(), namespace)
     }
 
-    /// The object for a release, labelled as Helm labels it; `stamp` is
-    /// `createdAt` or `modifiedAt`.
-    fn object(&self, release: &Release, stamp: &str) -> Result<(K, usize), StorageError> {
+    /// The object for a release, labelled as Helm labels it, and its body's
+    /// size; `stamp` is `createdAt` or `modifiedAt`, `resource_version` the
+    /// version an update must find.
+    fn object(
+        release: &Release,
+        stamp: &str,
+        resource_version: Option<String>,
+    ) -> Result<(K, usize), StorageError> {
         if release.name.is_empty() || release.namespace.is_empty() {
             return Err(StorageError::InvalidRelease(
                 "a release needs a name and a namespace to be stored".into(),
@@ -177,7 +182,7 @@ impl<K: RecordObject> KubeRecords<K> {
             name: Some(key),
             namespace: Some(release.namespace.clone()),
             labels: Some(labels),
-            resource_version: release.stored_as.clone(),
+            resource_version,
             ..ObjectMeta::default()
         };
         let size = body.len();
@@ -389,9 +394,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
     }
 
     async fn create(&self, release: &Release) -> Result<(), StorageError> {
-        let (mut object, size) = self.object(release, "createdAt")?;
-        // A new object has no version to be compared against.
-        object.meta_mut().resource_version = None;
+        let (object, size) = Self::object(release, "createdAt", None)?;
         let key = record_key(&release.name, release.version);
         self.api(&release.namespace)
             .create(&PostParams::default(), &object)
@@ -401,7 +404,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
     }
 
     async fn update(&self, release: &Release) -> Result<(), StorageError> {
-        let (object, size) = self.object(release, "modifiedAt")?;
+        let (object, size) = Self::object(release, "modifiedAt", release.stored_as.clone())?;
         let key = record_key(&release.name, release.version);
         self.api(&release.namespace)
             .replace(&key, &PostParams::default(), &object)
