@@ -772,9 +772,24 @@ async fn what_we_write_helm_lists_shows_and_rolls_back_to() {
     }
 }
 
+/// This process's resident memory and its peak since the last reset, in KiB.
+fn memory_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
 /// `Storage::latest(None)` over 1,000 releases x 10 revisions on the sandbox,
 /// beside `helm list -A` over the same records. Run by hand:
 /// `cargo test --test it storage::latest_over_ten_thousand -- --ignored --nocapture`.
+/// The memory figure is this process's peak growth during the call, which
+/// includes the in-process sandbox answering the list: an upper bound.
 #[tokio::test]
 #[ignore = "a measurement, not a check: seeds 10,000 records"]
 async fn latest_over_ten_thousand_records() {
@@ -794,23 +809,40 @@ async fn latest_over_ten_thousand_records() {
     eprintln!("seeded 10,000 records in {:?}", started.elapsed());
     let storage = Storage::new(driver);
     for run in 0..3 {
+        // Writing 5 to clear_refs resets the peak (VmHWM) to the current RSS.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let (before, _) = memory_kib();
         let started = Instant::now();
         let (latest, skipped) = storage.latest(None).await.unwrap();
         let elapsed = started.elapsed();
+        let (_, peak) = memory_kib();
         let ours = latest
             .iter()
             .filter(|r| r.namespace.starts_with("bench-"))
             .count();
         assert_eq!((ours, skipped.len()), (1000, 0));
-        eprintln!("run {run}: Storage::latest(None) in {elapsed:?}");
+        eprintln!(
+            "run {run}: Storage::latest(None) in {elapsed:?}, peak growth {} KiB",
+            peak.saturating_sub(before)
+        );
     }
     if !without_helm() {
         let started = Instant::now();
-        let listed = helm("secret", "default", &["list", "-A"]);
+        let out = Command::new("/usr/bin/time")
+            .args(["-f", "%M"])
+            .arg(helm_ref())
+            .arg("--kubeconfig")
+            .arg(kubeconfig())
+            .args(["--driver", "secret", "list", "-A"])
+            .output()
+            .unwrap();
+        let elapsed = started.elapsed();
+        let listed: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let stderr = String::from_utf8_lossy(&out.stderr);
         eprintln!(
-            "helm-ref list -A: {} releases in {:?}",
+            "helm-ref list -A: {} releases in {elapsed:?}, max RSS {} KiB",
             listed.as_array().map_or(0, Vec::len),
-            started.elapsed()
+            stderr.lines().last().unwrap_or_default()
         );
     }
 }
