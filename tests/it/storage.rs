@@ -21,7 +21,7 @@ use wheelhouse::release::{Release, Status};
 use wheelhouse::sandbox::{Options, Sandbox};
 use wheelhouse::storage::seed::{SeedPlan, sample_release, seed};
 use wheelhouse::storage::{
-    ConfigMaps, Driver, MAX_RECORD_BYTES, Memory, PAGE_SIZE, Secrets, Storage, StorageError,
+    ConfigMaps, Driver, MAX_RECORD_BYTES, Memory, PAGE_SIZE, Query, Secrets, Storage, StorageError,
     record_key,
 };
 
@@ -180,6 +180,28 @@ async fn lifecycle(driver: Box<dyn Driver>, a: &str, b: &str) {
         vec![Status::Superseded, Status::Superseded, Status::Deployed]
     );
     assert_eq!(storage.get(a, "web", None).await.unwrap().version, 3);
+    // Helm's `Deployed` query: by name and status label.
+    let deployed = Query {
+        status: Some(Status::Deployed),
+        ..Query::release(a, "web")
+    };
+    let found = storage.driver().query(&deployed).await.unwrap();
+    assert_eq!(
+        found.iter().map(|r| r.header.version).collect::<Vec<_>>(),
+        vec![3]
+    );
+    let failed = Query {
+        namespace: None,
+        status: Some(Status::Failed),
+        ..Query::default()
+    };
+    let found = storage.driver().query(&failed).await.unwrap();
+    assert!(
+        found
+            .iter()
+            .any(|r| r.header.namespace == b && r.header.name == "db")
+    );
+    assert!(found.iter().all(|r| r.header.status == Status::Failed));
 
     let deleted = storage.driver().delete(a, "web", 3).await.unwrap();
     assert_eq!(deleted.version, 3);
