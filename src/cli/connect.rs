@@ -4,8 +4,9 @@
 
 use anyhow::Context as _;
 
-use crate::kube::{KubeSettings, connect};
-use crate::storage::{DriverKind, Memory, Storage};
+use crate::kube::{KubeError, KubeSettings, connect};
+use crate::storage::sql::CONNECTION_STRING_VARIABLE;
+use crate::storage::{DriverKind, Memory, Sql, Storage};
 
 use super::{DEFAULT_NAMESPACE, Settings};
 
@@ -32,7 +33,26 @@ pub(crate) async fn open_storage(settings: &Settings) -> anyhow::Result<Opened> 
                 .clone()
                 .unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
         }),
-        DriverKind::Secret | DriverKind::ConfigMap | DriverKind::Sql => {
+        DriverKind::Sql => {
+            // Helm takes only the namespace from the kubeconfig here; with no
+            // kubeconfig at all it is `default`.
+            let namespace = match connect(&kube_settings).await {
+                Ok(connection) => connection.namespace,
+                Err(KubeError::NoKubeconfig) => settings
+                    .namespace_flag
+                    .clone()
+                    .filter(|ns| !ns.is_empty())
+                    .unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
+                Err(error) => return Err(error).context("reading the kubeconfig"),
+            };
+            let connection_string = std::env::var(CONNECTION_STRING_VARIABLE).unwrap_or_default();
+            let sql = Sql::open(&connection_string).await?;
+            Ok(Opened {
+                storage: Storage::new(Box::new(sql)),
+                namespace,
+            })
+        }
+        DriverKind::Secret | DriverKind::ConfigMap => {
             let connection = connect(&kube_settings)
                 .await
                 .context("connecting to the cluster")?;

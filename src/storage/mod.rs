@@ -9,6 +9,7 @@
 
 mod memory;
 mod record;
+pub mod sql;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,7 @@ use crate::release::{Release, Status};
 
 pub use memory::Memory;
 pub use record::{RecordHeader, StoredRecord, decode_all};
+pub use sql::Sql;
 
 /// The prefix of every record's key (Secret/ConfigMap name, SQL `key`).
 pub const KEY_PREFIX: &str = "sh.helm.release.v1";
