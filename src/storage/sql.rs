@@ -66,10 +66,12 @@ pub enum SqlError {
         #[source]
         source: TlsSetupError,
     },
-    #[error(
-        "sql driver: cannot connect to PostgreSQL at {server}: {message}; check {CONNECTION_STRING_VARIABLE} and that the server is running"
-    )]
-    Connect { server: String, message: String },
+    #[error("sql driver: cannot connect to PostgreSQL at {server}: {message}; {hint}")]
+    Connect {
+        server: String,
+        message: String,
+        hint: &'static str,
+    },
     #[error("sql driver: {context}: {message}")]
     Query {
         context: &'static str,
@@ -128,6 +130,20 @@ fn describe(error: &tokio_postgres::Error) -> String {
     }
 }
 
+/// What to do about a failed connection.
+fn connect_hint(error: &tokio_postgres::Error, ssl_mode: SslMode) -> &'static str {
+    let code = error.code();
+    if code == Some(&SqlState::INVALID_PASSWORD)
+        || code == Some(&SqlState::INVALID_AUTHORIZATION_SPECIFICATION)
+    {
+        "check the user and password in HELM_DRIVER_SQL_CONNECTION_STRING"
+    } else if describe(error).contains("does not support TLS") && ssl_mode == SslMode::Require {
+        "the server offers no TLS, which Helm's client requires unless told otherwise: add sslmode=disable to HELM_DRIVER_SQL_CONNECTION_STRING"
+    } else {
+        "check HELM_DRIVER_SQL_CONNECTION_STRING and that the server is running"
+    }
+}
+
 fn storage_error(context: &'static str, error: tokio_postgres::Error) -> StorageError {
     SqlError::query(context, error).into()
 }
@@ -153,6 +169,7 @@ impl Sql {
         let connect_error = |error: tokio_postgres::Error| SqlError::Connect {
             server: settings.to_string(),
             message: describe(&error),
+            hint: connect_hint(&error, settings.ssl_mode),
         };
         let tls = tls::connector(settings).map_err(|source| SqlError::Tls {
             server: settings.to_string(),
