@@ -164,27 +164,44 @@ impl Sql {
         Sql::connect(&settings).await
     }
 
+    /// Connects, bounded by the settings' connect timeout as a whole (the
+    /// TCP connection, TLS and sign-in: a server that accepts but never
+    /// answers must not hang the caller), then creates Helm's tables if needed.
     pub async fn connect(settings: &ConnectionSettings) -> Result<Sql, SqlError> {
-        let config = settings.to_config();
-        let connect_error = |error: tokio_postgres::Error| SqlError::Connect {
-            server: settings.to_string(),
-            message: describe(&error),
-            hint: connect_hint(&error, settings.ssl_mode),
-        };
         let tls = tls::connector(settings).map_err(|source| SqlError::Tls {
             server: settings.to_string(),
             source,
         })?;
-        let mut client = match tls {
-            None => {
-                let (client, connection) = config.connect(NoTls).await.map_err(connect_error)?;
-                tokio::spawn(connection);
-                client
+        let timeout = settings.connect_timeout;
+        let connected = tokio::time::timeout(timeout, async {
+            let config = settings.to_config();
+            match tls {
+                None => config.connect(NoTls).await.map(|(client, connection)| {
+                    tokio::spawn(connection);
+                    client
+                }),
+                Some(tls) => config.connect(tls).await.map(|(client, connection)| {
+                    tokio::spawn(connection);
+                    client
+                }),
             }
-            Some(tls) => {
-                let (client, connection) = config.connect(tls).await.map_err(connect_error)?;
-                tokio::spawn(connection);
-                client
+        })
+        .await;
+        let mut client = match connected {
+            Ok(Ok(client)) => client,
+            Ok(Err(error)) => {
+                return Err(SqlError::Connect {
+                    server: settings.to_string(),
+                    message: describe(&error),
+                    hint: connect_hint(&error, settings.ssl_mode),
+                });
+            }
+            Err(_) => {
+                return Err(SqlError::Connect {
+                    server: settings.to_string(),
+                    message: format!("no answer within {} s", timeout.as_secs()),
+                    hint: "check that the address is a PostgreSQL server, or raise connect_timeout in HELM_DRIVER_SQL_CONNECTION_STRING",
+                });
             }
         };
         schema::ensure(&mut client).await?;

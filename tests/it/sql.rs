@@ -702,6 +702,35 @@ async fn a_server_without_tls_is_named_with_the_way_out() {
     assert!(!err.contains("hidden-pw"), "{err}");
 }
 
+/// A listener that accepts and never answers: connect_timeout bounds the
+/// whole connection, not only the TCP part.
+#[tokio::test]
+async fn a_silent_server_times_out_as_the_connection_string_says() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (_socket, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let started = Instant::now();
+    let err = Sql::open(&format!(
+        "host=127.0.0.1 port={port} user=helm sslmode=disable connect_timeout=1"
+    ))
+    .await
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.contains("no answer within 1 s") && err.contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn a_corrupt_row_is_skipped_and_reported_by_key() {
     let Some(db) = fresh_database("wh_corrupt").await else {
