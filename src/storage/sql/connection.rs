@@ -186,7 +186,7 @@ impl ConnectionSettings {
             config.dbname(dbname);
         }
         if !self.runtime.is_empty() {
-            config.options(&self.options());
+            config.options(self.options());
         }
         config.ssl_mode(match self.ssl_mode {
             SslMode::Disable | SslMode::Allow => tokio_postgres::config::SslMode::Disable,
