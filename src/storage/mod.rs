@@ -12,6 +12,7 @@ mod memory;
 pub mod migrate;
 mod record;
 pub mod seed;
+pub mod sql;
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,7 @@ pub use kube_records::{
 };
 pub use memory::Memory;
 pub use record::{RecordHeader, StoredRecord, decode_all};
+pub use sql::Sql;
 
 /// The prefix of every record's key (Secret/ConfigMap name, SQL `key`).
 pub const KEY_PREFIX: &str = "sh.helm.release.v1";

@@ -12,6 +12,7 @@ mod patch;
 mod sandbox;
 mod schema;
 mod show;
+mod sql;
 mod storage;
 mod strvals;
 mod template;
