@@ -8,6 +8,7 @@ mod chart_dir;
 mod charts;
 mod files;
 mod gotmpl_conformance;
+mod lifecycle;
 mod patch;
 mod sandbox;
 mod schema;

@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio_postgres::{Client, NoTls};
-use wheelhouse::release::{GoTime, Info, Release, Status};
+use wheelhouse::release::{Release, Status};
 use wheelhouse::sandbox::{Options, Sandbox};
 use wheelhouse::storage::sql::{ConnectionSettings, SslMode};
-use wheelhouse::storage::{Driver, Memory, Query, Sql, Storage, StorageError};
+use wheelhouse::storage::{Sql, Storage};
+
+use crate::lifecycle::{Story, story_release};
 
 /// The server's connection string, or `None` when the run opted out with
 /// `WHEELHOUSE_WITHOUT_POSTGRES=1`. Missing otherwise is a failure: these
@@ -72,176 +74,24 @@ fn lib_pq_string(s: &ConnectionSettings) -> String {
     )
 }
 
-fn release(namespace: &str, name: &str, version: i64, status: Status) -> Release {
-    Release {
-        name: name.into(),
-        namespace: namespace.into(),
-        version,
-        manifest: format!("---\nkind: ConfigMap\nmetadata:\n  name: {name}-v{version}\n"),
-        // Helm's list and history read the chart's metadata of every record.
-        chart: Some(
-            serde_json::from_value(json!({
-                "metadata": {"apiVersion": "v2", "name": "demo", "version": "0.1.0", "appVersion": "1.0"}
-            }))
-            .unwrap(),
-        ),
-        info: Some(Info {
-            status,
-            description: format!("revision {version}"),
-            last_deployed: GoTime::parse("2026-11-22T07:17:56.5+01:00").unwrap(),
-            ..Info::default()
-        }),
-        ..Release::default()
-    }
-}
-
-fn versions(releases: &[Release]) -> Vec<(String, i64, Status)> {
-    releases
-        .iter()
-        .map(|r| (r.name.clone(), r.version, r.status()))
-        .collect()
-}
-
-/// The lifecycle every driver passes: create, Exists, get, update with a
-/// stale read refused, history, latest, deployed, labels, history-max
-/// pruning that keeps the deployed revision, delete.
-async fn lifecycle(driver: Box<dyn Driver>) {
-    let storage = Storage::new(driver);
-    let mut first = release("apps", "web", 1, Status::Deployed);
-    first.labels = BTreeMap::from([("team".to_owned(), "a".to_owned())]);
-    storage.create(&first, 0).await.unwrap();
-    let err = storage.create(&first, 0).await.unwrap_err();
-    assert!(matches!(err, StorageError::Exists { .. }), "{err}");
-    assert_eq!(err.to_string(), "release: already exists");
-
-    let read = storage.get("apps", "web", Some(1)).await.unwrap();
-    assert_eq!(read.manifest, first.manifest);
-    assert_eq!(read.labels, first.labels);
-    assert!(read.stored_as.is_some());
-
-    // Two writers read revision 1; the second to write is refused.
-    let mut superseded = read.clone();
-    superseded.info.as_mut().unwrap().status = Status::Superseded;
-    let mut failed = read.clone();
-    failed.info.as_mut().unwrap().status = Status::Failed;
-    storage.update(&superseded).await.unwrap();
-    let err = storage.update(&failed).await.unwrap_err();
-    assert!(matches!(err, StorageError::Conflict { .. }), "{err}");
-    // Without a read version the update is unconditional, as in Helm.
-    failed.stored_as = None;
-    storage.update(&failed).await.unwrap();
-    storage
-        .update(&superseded_again(&storage).await)
-        .await
-        .unwrap();
-
-    for v in 2..=4 {
-        let status = if v == 4 {
-            Status::Failed
-        } else {
-            Status::Superseded
-        };
-        storage
-            .create(&release("apps", "web", v, status), 0)
-            .await
-            .unwrap();
-    }
-    storage
-        .update(&release("apps", "web", 3, Status::Deployed))
-        .await
-        .unwrap();
-    storage
-        .create(&release("apps", "db", 1, Status::Deployed), 0)
-        .await
-        .unwrap();
-    storage
-        .create(&release("other", "web", 1, Status::PendingInstall), 0)
-        .await
-        .unwrap();
-
-    let (history, skipped) = storage.history("apps", "web").await.unwrap();
-    assert!(skipped.is_empty(), "{skipped:?}");
-    assert_eq!(
-        history.iter().map(|r| r.version).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4]
-    );
-    assert_eq!(history[0].labels["team"], "a");
-    let (latest, _) = storage.latest(Some("apps")).await.unwrap();
-    assert_eq!(
-        versions(&latest),
-        vec![
-            ("db".to_owned(), 1, Status::Deployed),
-            ("web".to_owned(), 4, Status::Failed)
-        ]
-    );
-    let (all, _) = storage.latest(None).await.unwrap();
-    assert_eq!(all.len(), 3);
-    assert_eq!(all[2].namespace, "other");
-    assert_eq!(storage.deployed("apps", "web").await.unwrap().version, 3);
-    let deployed = storage
-        .driver()
-        .query(&Query {
-            status: Some(Status::Deployed),
-            ..Query::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(deployed.len(), 2);
-
-    // History max 2: the oldest go, but never the deployed revision 3.
-    storage
-        .create(&release("apps", "web", 5, Status::PendingUpgrade), 2)
-        .await
-        .unwrap();
-    let kept: Vec<i64> = storage
-        .revisions("apps", "web")
-        .await
-        .unwrap()
-        .iter()
-        .map(|h| h.version)
-        .collect();
-    assert!(
-        kept.contains(&3) && kept.contains(&5) && !kept.contains(&1),
-        "{kept:?}"
-    );
-
-    let gone = storage.delete("apps", "web", 5).await.unwrap();
-    assert_eq!(gone.version, 5);
-    let err = storage.get("apps", "web", Some(5)).await.unwrap_err();
-    assert!(err.is_not_found(), "{err}");
-    let err = storage.delete("apps", "web", 5).await.unwrap_err();
-    assert!(err.is_not_found(), "{err}");
-    let err = storage
-        .update(&release("apps", "nope", 1, Status::Deployed))
-        .await
-        .unwrap_err();
-    assert!(err.is_not_found(), "{err}");
-}
-
-/// Revision 1 read afresh and marked superseded again.
-async fn superseded_again(storage: &Storage) -> Release {
-    let mut read = storage.get("apps", "web", Some(1)).await.unwrap();
-    read.info.as_mut().unwrap().status = Status::Superseded;
-    read
-}
-
-#[tokio::test]
-async fn the_lifecycle_test_holds_for_the_memory_driver() {
-    lifecycle(Box::new(Memory::new())).await;
-}
-
 #[tokio::test]
 async fn lifecycle_on_postgresql() {
     let Some(db) = fresh_database("wh_lifecycle").await else {
         return;
     };
-    let sql = Sql::connect(&db).await.unwrap();
-    lifecycle(Box::new(sql)).await;
+    for (story, a, b) in [
+        (Story::Driver, "sql-a", "sql-b"),
+        (Story::Storage, "sql-c", "sql-d"),
+    ] {
+        let sql = Sql::connect(&db).await.unwrap();
+        story.run(Box::new(sql), a, b).await;
+    }
     // Labels live in custom_labels_v1 and went with their (pruned) revision.
     let client = connect_raw(&db).await;
     let labels = client
         .query(
-            "SELECT releasekey, key, value FROM custom_labels_v1 ORDER BY releasekey",
+            "SELECT releasekey, key, value FROM custom_labels_v1 \
+             WHERE releasenamespace = 'sql-c' ORDER BY releasekey",
             &[],
         )
         .await
@@ -511,7 +361,7 @@ async fn helm_and_wheelhouse_share_one_database_in_either_order() {
     // wheelhouse first: Helm accepts the tables and bookkeeping it finds.
     let wheelhouse_first = fresh_database("wh_compat_wheelhouse_first").await.unwrap();
     let storage = Storage::new(Box::new(Sql::connect(&wheelhouse_first).await.unwrap()));
-    let mut mine = release("sql-wheelhouse-first", "mine", 1, Status::Deployed);
+    let mut mine = story_release("sql-wheelhouse-first", "mine", 1, Status::Deployed);
     mine.labels = BTreeMap::from([("team".to_owned(), "b".to_owned())]);
     storage.create(&mine, 0).await.unwrap();
     let listed = helm(
@@ -568,16 +418,16 @@ async fn row_level_security_limits_each_role_to_its_namespaces() {
     }
     let (team_a, team_b) = (&roles[0], &roles[1]);
 
-    let mut a1 = release("team-a", "app", 1, Status::Deployed);
+    let mut a1 = story_release("team-a", "app", 1, Status::Deployed);
     a1.labels = BTreeMap::from([("owner-team".to_owned(), "a".to_owned())]);
     team_a.create(&a1, 0).await.unwrap();
     team_b
-        .create(&release("team-b", "app", 1, Status::Deployed), 0)
+        .create(&story_release("team-b", "app", 1, Status::Deployed), 0)
         .await
         .unwrap();
     // A role cannot write into a namespace its policy does not allow.
     let err = team_a
-        .create(&release("team-b", "intruder", 1, Status::Deployed), 0)
+        .create(&story_release("team-b", "intruder", 1, Status::Deployed), 0)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("row-level security"), "{err}");
@@ -738,7 +588,7 @@ async fn a_corrupt_row_is_skipped_and_reported_by_key() {
     };
     let storage = Storage::new(Box::new(Sql::connect(&db).await.unwrap()));
     storage
-        .create(&release("apps", "good", 1, Status::Deployed), 0)
+        .create(&story_release("apps", "good", 1, Status::Deployed), 0)
         .await
         .unwrap();
     let raw = connect_raw(&db).await;
@@ -795,7 +645,7 @@ async fn timings_over_ten_thousand_records() {
                 };
                 let name = format!("release-{n:04}");
                 let namespace = format!("ns-{}", n % 10);
-                let mut r = release(&namespace, &name, i64::from(v), status);
+                let mut r = story_release(&namespace, &name, i64::from(v), status);
                 r.manifest = manifest.clone();
                 keys.push(format!("sh.helm.release.v1.{name}.v{v}"));
                 bodies.push(wheelhouse::release::codec::encode(&r).unwrap());

@@ -20,8 +20,10 @@ use wheelhouse::release::codec::{self, MAX_DECODED_RELEASE_BYTES, decode_json, t
 use wheelhouse::release::{Release, Status};
 use wheelhouse::sandbox::{Options, Sandbox};
 use wheelhouse::storage::seed::{SeedPlan, sample_release, seed};
+
+use crate::lifecycle::{Story, labelled, versions};
 use wheelhouse::storage::{
-    ConfigMaps, Driver, MAX_RECORD_BYTES, Memory, PAGE_SIZE, Query, Secrets, Storage, StorageError,
+    ConfigMaps, Driver, MAX_RECORD_BYTES, Memory, PAGE_SIZE, Secrets, Storage, StorageError,
     record_key,
 };
 
@@ -63,192 +65,35 @@ fn kube_driver(kind: &str, client: kube::Client) -> Box<dyn Driver> {
     }
 }
 
-fn labelled(mut release: Release) -> Release {
-    release.labels = BTreeMap::from([("team".to_owned(), "blue".to_owned())]);
-    release
-}
-
-fn versions(releases: &[Release]) -> Vec<(String, String, i64)> {
-    releases
-        .iter()
-        .map(|r| (r.namespace.clone(), r.name.clone(), r.version))
-        .collect()
-}
-
-/// The story every driver must tell the same way.
-async fn lifecycle(driver: Box<dyn Driver>, a: &str, b: &str) {
-    for v in 1..=3 {
-        let status = if v == 3 {
-            Status::Deployed
-        } else {
-            Status::Superseded
-        };
-        driver
-            .create(&labelled(sample_release(a, "web", v, status)))
-            .await
-            .unwrap();
-    }
-    driver
-        .create(&sample_release(b, "web", 1, Status::Deployed))
-        .await
-        .unwrap();
-    driver
-        .create(&sample_release(b, "db", 1, Status::Failed))
-        .await
-        .unwrap();
-    let again = driver
-        .create(&sample_release(a, "web", 3, Status::Deployed))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&again, StorageError::Exists { key } if key == "sh.helm.release.v1.web.v3"),
-        "{again}"
-    );
-    assert_eq!(again.to_string(), "release: already exists");
-
-    let second = driver.get(a, "web", 2).await.unwrap();
-    assert_eq!(
-        second,
-        Release {
-            stored_as: second.stored_as.clone(),
-            ..labelled(sample_release(a, "web", 2, Status::Superseded))
-        },
-        "a record reads back as written, custom labels included"
-    );
-    assert!(second.stored_as.is_some());
-
-    // Two writers read revision 3; the first update wins, the second is refused.
-    let mut first_writer = driver.get(a, "web", 3).await.unwrap();
-    let mut second_writer = first_writer.clone();
-    first_writer.info.as_mut().unwrap().status = Status::Superseded;
-    driver.update(&first_writer).await.unwrap();
-    second_writer.info.as_mut().unwrap().description = "Rollback to 1".into();
-    let conflict = driver.update(&second_writer).await.unwrap_err();
-    assert!(
-        matches!(&conflict, StorageError::Conflict { key } if key == "sh.helm.release.v1.web.v3"),
-        "{conflict}"
-    );
-    assert_eq!(
-        driver.get(a, "web", 3).await.unwrap().status(),
-        Status::Superseded
-    );
-    // Without a stored version the update is unconditional, as Helm's.
-    second_writer.stored_as = None;
-    driver.update(&second_writer).await.unwrap();
-    let overwritten = driver.get(a, "web", 3).await.unwrap();
-    assert_eq!(
-        overwritten.info.as_ref().unwrap().description,
-        "Rollback to 1"
-    );
-    assert_eq!(overwritten.labels["team"], "blue");
-    let missing = labelled(sample_release(a, "web", 9, Status::Deployed));
-    assert!(driver.update(&missing).await.unwrap_err().is_not_found());
-
-    let storage = Storage::new(driver);
-    let (latest, skipped) = storage.latest(Some(a)).await.unwrap();
-    assert!(skipped.is_empty(), "{skipped:?}");
-    assert_eq!(versions(&latest), vec![(a.into(), "web".into(), 3)]);
-    let (latest, _) = storage.latest(Some(b)).await.unwrap();
-    assert_eq!(
-        versions(&latest),
-        vec![(b.into(), "db".into(), 1), (b.into(), "web".into(), 1)]
-    );
-    let (everywhere, skipped) = storage.latest(None).await.unwrap();
-    assert!(skipped.iter().all(|s| s.namespace != a && s.namespace != b));
-    let ours: Vec<_> = versions(&everywhere)
-        .into_iter()
-        .filter(|(ns, _, _)| ns == a || ns == b)
-        .collect();
-    assert_eq!(
-        ours,
-        vec![
-            (a.into(), "web".into(), 3),
-            (b.into(), "db".into(), 1),
-            (b.into(), "web".into(), 1)
-        ]
-    );
-
-    let (history, _) = storage.history(a, "web").await.unwrap();
-    assert_eq!(
-        history.iter().map(|r| r.version).collect::<Vec<_>>(),
-        vec![1, 2, 3]
-    );
-    // The unconditional update wrote the second writer's copy back: deployed.
-    let headers = storage.revisions(a, "web").await.unwrap();
-    assert_eq!(
-        headers.iter().map(|h| h.status.clone()).collect::<Vec<_>>(),
-        vec![Status::Superseded, Status::Superseded, Status::Deployed]
-    );
-    assert_eq!(storage.get(a, "web", None).await.unwrap().version, 3);
-    // Helm's `Deployed` query: by name and status label.
-    let deployed = Query {
-        status: Some(Status::Deployed),
-        ..Query::release(a, "web")
-    };
-    let found = storage.driver().query(&deployed).await.unwrap();
-    assert_eq!(
-        found.iter().map(|r| r.header.version).collect::<Vec<_>>(),
-        vec![3]
-    );
-    let failed = Query {
-        namespace: None,
-        status: Some(Status::Failed),
-        ..Query::default()
-    };
-    let found = storage.driver().query(&failed).await.unwrap();
-    assert!(
-        found
-            .iter()
-            .any(|r| r.header.namespace == b && r.header.name == "db")
-    );
-    assert!(found.iter().all(|r| r.header.status == Status::Failed));
-
-    let deleted = storage.driver().delete(a, "web", 3).await.unwrap();
-    assert_eq!(deleted.version, 3);
-    assert!(
-        storage
-            .driver()
-            .get(a, "web", 3)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(
-        storage
-            .driver()
-            .delete(a, "web", 3)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert_eq!(storage.get(a, "web", None).await.unwrap().version, 2);
-    assert!(
-        storage
-            .get(a, "nope", None)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(storage.history(a, "nope").await.unwrap().0.is_empty());
-}
-
 #[tokio::test]
 async fn lifecycle_in_memory() {
-    lifecycle(Box::new(Memory::new()), "mem-a", "mem-b").await;
+    for story in [Story::Driver, Story::Storage] {
+        story.run(Box::new(Memory::new()), "mem-a", "mem-b").await;
+    }
 }
 
 #[tokio::test]
 async fn lifecycle_in_secrets() {
     let c = client().await;
-    namespaces(&c, &["sec-a", "sec-b"]).await;
-    lifecycle(kube_driver("secret", c), "sec-a", "sec-b").await;
+    namespaces(&c, &["sec-a", "sec-b", "sec-c", "sec-d"]).await;
+    Story::Driver
+        .run(kube_driver("secret", c.clone()), "sec-a", "sec-b")
+        .await;
+    Story::Storage
+        .run(kube_driver("secret", c), "sec-c", "sec-d")
+        .await;
 }
 
 #[tokio::test]
 async fn lifecycle_in_configmaps() {
     let c = client().await;
-    namespaces(&c, &["cm-a", "cm-b"]).await;
-    lifecycle(kube_driver("configmap", c), "cm-a", "cm-b").await;
+    namespaces(&c, &["cm-a", "cm-b", "cm-c", "cm-d"]).await;
+    Story::Driver
+        .run(kube_driver("configmap", c.clone()), "cm-a", "cm-b")
+        .await;
+    Story::Storage
+        .run(kube_driver("configmap", c), "cm-c", "cm-d")
+        .await;
 }
 
 #[tokio::test]
