@@ -49,7 +49,10 @@ async fn seeded(driver: &dyn Driver) {
         return;
     }
     let written = seed(driver, &plan).await.expect("seeding succeeds");
-    eprintln!("seeded {written} records through the {} driver", driver.name());
+    eprintln!(
+        "seeded {written} records through the {} driver",
+        driver.name()
+    );
 }
 
 async fn secret_storage(kubeconfig: &str) -> Storage {
@@ -71,7 +74,9 @@ async fn secret_storage(kubeconfig: &str) -> Storage {
 }
 
 async fn sql_storage(connection_string: &str) -> Storage {
-    let driver = Sql::open(connection_string).await.expect("PostgreSQL answers");
+    let driver = Sql::open(connection_string)
+        .await
+        .expect("PostgreSQL answers");
     seeded(&driver).await;
     Storage::new(Box::new(driver))
 }

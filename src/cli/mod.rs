@@ -9,6 +9,7 @@ mod completion;
 mod connect;
 mod sandbox;
 mod show;
+mod storage;
 mod template;
 mod values;
 
@@ -93,6 +94,8 @@ pub enum Command {
     Completion(completion::CompletionArgs),
     /// Run a local Kubernetes API server (for tests and trying things out)
     Sandbox(sandbox::SandboxArgs),
+    /// Work with release storage (HELM_DRIVER): migrate records between drivers
+    Storage(storage::StorageArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -127,6 +130,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),
         Some(Command::Sandbox(args)) => sandbox::run(&args),
+        Some(Command::Storage(args)) => storage::run(args, &settings),
     }
 }
 

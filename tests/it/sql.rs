@@ -805,3 +805,69 @@ async fn tls_follows_helms_sslmode_rules() {
         "{err}"
     );
 }
+
+/// `wheelhouse storage migrate` moves what Helm wrote in Secrets into
+/// PostgreSQL, where Helm then finds it: a dry run writes nothing, the real
+/// run copies, verifies and (asked to) deletes the Secrets.
+#[tokio::test]
+async fn storage_migrate_moves_helms_secrets_into_postgresql() {
+    let Some(db) = fresh_database("wh_migrate").await else {
+        return;
+    };
+    let Some(kubeconfig) = kubeconfig() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let chart = demo_chart(dir.path());
+    let ns = "sql-migrate";
+    let in_secrets = |args: &[&str]| {
+        let out = Command::new(helm_ref())
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .args(["--driver", "secret", "-n", ns])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    in_secrets(&["install", "m", &chart, "--create-namespace"]);
+    in_secrets(&["upgrade", "m", &chart, "--set", "a=b"]);
+    let migrate = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_wheelhouse"))
+            .args([
+                "storage", "migrate", "--from", "secret", "--to", "sql", "-n", ns,
+            ])
+            .args(extra)
+            .env("KUBECONFIG", kubeconfig)
+            .env("HELM_DRIVER_SQL_CONNECTION_STRING", lib_pq_string(&db))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let dry = migrate(&["--dry-run"]);
+    assert!(
+        dry.ends_with("Would copy 2 of 2 records from Secret to SQL\n"),
+        "{dry}"
+    );
+    let in_sql = |args: &[&str]| helm(&db, kubeconfig, ns, args);
+    assert_eq!(
+        in_sql(&["history", "m"]).unwrap_err().trim_end(),
+        "Error: release: not found"
+    );
+
+    let done = migrate(&["--delete-source"]);
+    assert!(
+        done.ends_with("Copied 2 of 2 records from Secret to SQL; deleted 2 from Secret\n"),
+        "{done}"
+    );
+    let history = in_sql(&["history", "m"]).unwrap();
+    assert_eq!(
+        helm_revisions(&history),
+        vec![(1, "superseded".into()), (2, "deployed".into())]
+    );
+    assert_eq!(in_sql(&["get-values", "m"]).unwrap(), json!({"a": "b"}));
+    assert_eq!(in_secrets(&["list"]), json!([]));
+}
