@@ -66,7 +66,7 @@ impl GoTime {
             return full;
         };
         let zone_at = full[dot..]
-            .find(|c: char| c == 'Z' || c == '+' || c == '-')
+            .find(['Z', '+', '-'])
             .map_or(full.len(), |i| dot + i);
         let fraction = full[dot + 1..zone_at].trim_end_matches('0');
         let mut out = String::with_capacity(full.len());
