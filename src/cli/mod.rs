@@ -7,8 +7,16 @@
 
 mod completion;
 mod connect;
+mod diff;
+mod get;
+mod history;
+mod list;
+mod output;
+mod releases;
+mod resources;
 mod sandbox;
 mod show;
+mod status;
 mod template;
 mod values;
 
@@ -93,6 +101,18 @@ pub enum Command {
     Completion(completion::CompletionArgs),
     /// Run a local Kubernetes API server (for tests and trying things out)
     Sandbox(sandbox::SandboxArgs),
+    /// List releases
+    #[command(alias = "ls")]
+    List(list::ListArgs),
+    /// Fetch release history
+    #[command(alias = "hist")]
+    History(history::HistoryArgs),
+    /// Display the status of the named release
+    Status(status::StatusArgs),
+    /// Download extended information of a named release
+    Get(get::GetArgs),
+    /// Compare two revisions of a release
+    Diff(diff::DiffArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -127,6 +147,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),
         Some(Command::Sandbox(args)) => sandbox::run(&args),
+        Some(Command::List(args)) => list::run(&args, &settings),
+        Some(Command::History(args)) => history::run(&args, &settings),
+        Some(Command::Status(args)) => status::run(&args, &settings),
+        Some(Command::Get(args)) => get::run(&args, &settings),
+        Some(Command::Diff(args)) => diff::run(&args, &settings),
     }
 }
 
