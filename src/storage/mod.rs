@@ -7,8 +7,10 @@
 //! expensive part, happens only for the records a view actually shows, and in
 //! parallel.
 
+mod kube_records;
 mod memory;
 mod record;
+pub mod seed;
 
 use std::collections::BTreeMap;
 
@@ -18,6 +20,9 @@ use thiserror::Error;
 use crate::release::codec::CodecError;
 use crate::release::{Release, Status};
 
+pub use kube_records::{
+    ConfigMaps, KubeRecords, MAX_RECORD_BYTES, PAGE_SIZE, RecordObject, Secrets,
+};
 pub use memory::Memory;
 pub use record::{RecordHeader, StoredRecord, decode_all};
 

@@ -12,5 +12,6 @@ mod patch;
 mod sandbox;
 mod schema;
 mod show;
+mod storage;
 mod strvals;
 mod template;
