@@ -9,6 +9,7 @@ mod charts;
 mod files;
 mod gotmpl_conformance;
 mod patch;
+mod release_cli;
 mod sandbox;
 mod schema;
 mod show;
