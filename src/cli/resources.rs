@@ -3,8 +3,8 @@
 //! (resolved through discovery), grouped as `VERSION/Kind`, and printed as
 //! kubectl prints the server's tables, one object at a time.
 //!
-//! Helm also lists the pods a workload selects (`v1/Pod(related)`); that
-//! part is not done here.
+//! The pods a workload selects are listed too, under `v1/Pod(related)`,
+//! once per distinct selector, as Helm lists them.
 
 use std::collections::BTreeMap;
 
@@ -34,6 +34,43 @@ pub struct ObjectRef {
     pub kind: String,
     pub name: String,
     pub namespace: Option<String>,
+    /// The labels a workload selects its pods by (Helm's
+    /// `getSelectorFromObject`), as the manifest writes them.
+    pub selector: Option<BTreeMap<String, String>>,
+}
+
+/// Where a kind keeps the labels of the pods it runs; `None` for kinds
+/// without pods.
+fn selector_path(kind: &str) -> Option<&'static [&'static str]> {
+    match kind {
+        "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet" | "Job" => {
+            Some(&["spec", "selector", "matchLabels"])
+        }
+        "ReplicationController" => Some(&["spec", "selector"]),
+        _ => None,
+    }
+}
+
+/// A map of strings at `path`, or `None` when it is missing or holds
+/// anything else (`unstructured.NestedStringMap`).
+fn string_map(root: &BTreeMap<String, Json>, path: &[&str]) -> Option<BTreeMap<String, String>> {
+    let (last, parents) = path.split_last()?;
+    let mut node = root;
+    for key in parents {
+        match node.get(*key) {
+            Some(Json::Map(m)) => node = m,
+            _ => return None,
+        }
+    }
+    let Some(Json::Map(map)) = node.get(*last) else {
+        return None;
+    };
+    map.iter()
+        .map(|(k, v)| match v {
+            Json::Str(s) => Some((k.clone(), s.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The objects of a manifest, in manifest order; documents that are not
@@ -58,6 +95,7 @@ pub fn manifest_objects(manifest: &str) -> anyhow::Result<Vec<ObjectRef>> {
             name: text(metadata.and_then(|m| m.get("name"))),
             namespace: Some(text(metadata.and_then(|m| m.get("namespace"))))
                 .filter(|n| !n.is_empty()),
+            selector: selector_path(&text(map.get("kind"))).and_then(|path| string_map(&map, path)),
         };
         if !object.kind.is_empty() && !object.name.is_empty() {
             objects.push(object);
@@ -143,6 +181,7 @@ pub async fn fetch(
         ..Live::default()
     };
     let mut kinds: BTreeMap<(String, String), (ApiResource, ApiCapabilities)> = BTreeMap::new();
+    let mut selectors: Vec<BTreeMap<String, String>> = Vec::new();
     for object in manifest_objects(manifest)? {
         let key = (object.api_version.clone(), object.kind.clone());
         if !kinds.contains_key(&key) {
@@ -171,22 +210,85 @@ pub async fn fetch(
             .get(&object.name, &Default::default())
             .context("building a request for a release object")?;
         let request = if as_tables {
-            let (mut parts, body) = request.into_parts();
-            if let Ok(accept) = http::HeaderValue::from_str(TABLE_ACCEPT) {
-                parts.headers.insert(http::header::ACCEPT, accept);
-            }
-            http::Request::from_parts(parts, body)
+            with_table_accept(request)
         } else {
             request
         };
         // Helm notes a failed read in a buffer nobody prints; the object is
         // simply not listed.
-        if let Ok(found) = client.request::<Value>(request).await {
-            let group = format!("{}/{}", resource.version, object.kind);
-            live.groups.entry(group).or_default().push(found);
+        let Ok(found) = client.request::<Value>(request).await else {
+            continue;
+        };
+        let group = format!("{}/{}", resource.version, object.kind);
+        live.groups.entry(group).or_default().push(found);
+        if let Some(selector) = &object.selector
+            && !selectors.contains(selector)
+        {
+            selectors.push(selector.clone());
+            let pods_ns = object.namespace.as_deref().unwrap_or(namespace);
+            // Helm only warns when the pods can't be listed.
+            if let Ok(pods) = related_pods(client, pods_ns, selector, as_tables).await {
+                live.groups
+                    .entry(RELATED_PODS.to_owned())
+                    .or_default()
+                    .extend(pods);
+            }
         }
     }
     Ok(live)
+}
+
+/// The group Helm lists a workload's pods under.
+const RELATED_PODS: &str = "v1/Pod(related)";
+
+/// The pods matching a workload's selector: one server table, or each pod.
+async fn related_pods(
+    client: &kube::Client,
+    namespace: &str,
+    selector: &BTreeMap<String, String>,
+    as_tables: bool,
+) -> anyhow::Result<Vec<Value>> {
+    let label_selector = selector
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let params = kube::api::ListParams::default().labels(&label_selector);
+    let request = kube::core::Request::new(format!("/api/v1/namespaces/{namespace}/pods"))
+        .list(&params)
+        .context("building a request for related pods")?;
+    let request = if as_tables {
+        with_table_accept(request)
+    } else {
+        request
+    };
+    let answer: Value = client.request(request).await?;
+    if as_tables {
+        return Ok(vec![answer]);
+    }
+    Ok(answer
+        .get("items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut pod| {
+            if let Some(map) = pod.as_object_mut() {
+                map.insert("apiVersion".into(), Value::String("v1".into()));
+                map.insert("kind".into(), Value::String("Pod".into()));
+            }
+            pod
+        })
+        .collect())
+}
+
+/// Asks the server for its table rendering.
+fn with_table_accept(request: http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
+    let (mut parts, body) = request.into_parts();
+    if let Ok(accept) = http::HeaderValue::from_str(TABLE_ACCEPT) {
+        parts.headers.insert(http::header::ACCEPT, accept);
+    }
+    http::Request::from_parts(parts, body)
 }
 
 /// kubectl's human-readable printer fed one server table at a time: headers
@@ -330,7 +432,7 @@ mod tests {
 
     #[test]
     fn manifest_objects_skip_empty_documents() {
-        let manifest = "---\n# Source: a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n---\n# only a comment\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: other\n";
+        let manifest = "---\n# Source: a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n---\n# only a comment\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: other\nspec:\n  selector:\n    matchLabels:\n      app: web\n";
         let objects = manifest_objects(manifest).unwrap();
         assert_eq!(
             objects,
@@ -340,13 +442,32 @@ mod tests {
                     kind: "ConfigMap".into(),
                     name: "web".into(),
                     namespace: None,
+                    selector: None,
                 },
                 ObjectRef {
                     api_version: "apps/v1".into(),
                     kind: "Deployment".into(),
                     name: "web".into(),
                     namespace: Some("other".into()),
+                    selector: Some([("app".to_owned(), "web".to_owned())].into()),
                 },
+            ]
+        );
+    }
+
+    #[test]
+    fn selectors_come_from_the_kinds_helm_knows_and_only_as_strings() {
+        let objects = manifest_objects(
+            "kind: ReplicationController\nmetadata:\n  name: rc\nspec:\n  selector:\n    app: rc\n---\nkind: Job\nmetadata:\n  name: job\nspec:\n  selector:\n    matchLabels:\n      n: 1\n---\nkind: Service\nmetadata:\n  name: svc\nspec:\n  selector:\n    app: svc\n",
+        )
+        .unwrap();
+        let selectors: Vec<_> = objects.iter().map(|o| o.selector.clone()).collect();
+        assert_eq!(
+            selectors,
+            [
+                Some([("app".to_owned(), "rc".to_owned())].into()),
+                None,
+                None
             ]
         );
     }

@@ -111,11 +111,34 @@ fn chart(dir: &Path) -> String {
     )
     .unwrap();
     std::fs::write(
+        chart.join("templates/deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-app\nspec:\n  selector:\n    matchLabels:\n      app: {{ .Release.Name }}\n  template:\n    metadata:\n      labels:\n        app: {{ .Release.Name }}\n    spec:\n      containers:\n      - name: c\n        image: nginx\n",
+    )
+    .unwrap();
+    std::fs::write(
         chart.join("templates/NOTES.txt"),
         "Installed {{ .Release.Name }} & more\n",
     )
     .unwrap();
     chart.to_string_lossy().into_owned()
+}
+
+/// A pod the release's Deployment selects (the sandbox runs no controllers).
+fn pod_of(ns: &str, release: &str) {
+    use k8s_openapi::api::core::v1::Pod;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = shared().client().await.unwrap();
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": format!("{release}-app-1"), "labels": {"app": release}},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+        }))
+        .unwrap();
+        kube::Api::<Pod>::namespaced(client, ns)
+            .create(&Default::default(), &pod)
+            .await
+            .unwrap();
+    });
 }
 
 /// `2026-11-22T07:43:06Z` (helm-ref's seconds) from Helm's `time.Time.String()`.
@@ -234,6 +257,7 @@ fn list_history_status_and_get_show_what_helm_recorded() {
     );
 
     // status: the record without its chart, and the live objects.
+    pod_of(ns, "web");
     let helm_status = helm("secret", ns, &["status", "web"]);
     let status = json("secret", &["status", "web", "-n", ns, "-o", "json"]);
     assert_eq!(status["name"], helm_status["name"]);
