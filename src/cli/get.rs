@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::release::{Dependency, Release};
+use crate::gotmpl::{Entries, Template, Value};
+use crate::release::{Dependency, GoTime, Hook, Metadata, Release};
 
 use super::output::{
     ColorArgs, Format, Palette, RFC3339, encode_json, encode_json_value, encode_yaml,
@@ -41,6 +42,9 @@ pub enum GetPart {
     All {
         #[command(flatten)]
         target: Target,
+        /// Go template for formatting the output, eg: {{.Release.Name}}
+        #[arg(long, value_name = "TEMPLATE", default_value = "")]
+        template: String,
         #[command(flatten)]
         color: ColorArgs,
     },
@@ -236,6 +240,129 @@ pub fn all(release: &Release, palette: Palette) -> anyhow::Result<String> {
     render_table(release, &ResourceTables::default(), detail, palette)
 }
 
+/// `helm get all --template`: a plain Go template (no Sprig, no Helm
+/// functions) over `{"Release": release}`, the release with its Go field
+/// names. Times print as Go's `Time.String()`.
+pub fn with_template(release: &Release, template: &str) -> anyhow::Result<String> {
+    let mut set = Template::new("_");
+    set.parse("_", template)?;
+    let data = Value::from(entries([("Release", release_value(release))]));
+    Ok(set.execute("_", &data)?)
+}
+
+fn entries<const N: usize>(pairs: [(&str, Value); N]) -> Entries {
+    pairs.into_iter().map(|(k, v)| (k.into(), v)).collect()
+}
+
+fn strings(items: &[String]) -> Value {
+    Value::from(
+        items
+            .iter()
+            .map(|s| Value::from(s.as_str()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn string_map(map: &BTreeMap<String, String>) -> Value {
+    Value::from(
+        map.iter()
+            .map(|(k, v)| (k.as_str().into(), Value::from(v.as_str())))
+            .collect::<Entries>(),
+    )
+}
+
+fn time_value(time: &GoTime) -> Value {
+    Value::from(format_time(time, super::output::GO_TIME_STRING))
+}
+
+fn json_map(map: &serde_json::Map<String, serde_json::Value>) -> Value {
+    Value::from_json(&serde_json::Value::Object(map.clone()))
+}
+
+fn release_value(release: &Release) -> Value {
+    let info = release.info.clone().unwrap_or_default();
+    let info = Value::from(entries([
+        ("FirstDeployed", time_value(&info.first_deployed)),
+        ("LastDeployed", time_value(&info.last_deployed)),
+        ("Deleted", time_value(&info.deleted)),
+        ("Description", Value::from(info.description.as_str())),
+        ("Status", Value::from(info.status.as_str())),
+        ("Notes", Value::from(info.notes.as_str())),
+    ]));
+    let chart = match &release.chart {
+        None => Value::Nil,
+        Some(chart) => Value::from(entries([
+            (
+                "Metadata",
+                chart.metadata.as_ref().map_or(Value::Nil, metadata_value),
+            ),
+            ("Values", chart.values.as_ref().map_or(Value::Nil, json_map)),
+        ])),
+    };
+    Value::from(entries([
+        ("Name", Value::from(release.name.as_str())),
+        ("Info", info),
+        ("Chart", chart),
+        (
+            "Config",
+            if release.config.is_empty() {
+                Value::Nil
+            } else {
+                json_map(&release.config)
+            },
+        ),
+        ("Manifest", Value::from(release.manifest.as_str())),
+        (
+            "Hooks",
+            Value::from(release.hooks.iter().map(hook_value).collect::<Vec<_>>()),
+        ),
+        ("Version", Value::int(release.version)),
+        ("Namespace", Value::from(release.namespace.as_str())),
+        ("Labels", string_map(&release.labels)),
+        ("ApplyMethod", Value::from(release.apply_method.as_str())),
+    ]))
+}
+
+fn metadata_value(m: &Metadata) -> Value {
+    Value::from(entries([
+        ("Name", Value::from(m.name.as_str())),
+        ("Home", Value::from(m.home.as_str())),
+        ("Sources", strings(&m.sources)),
+        ("Version", Value::from(m.version.as_str())),
+        ("Description", Value::from(m.description.as_str())),
+        ("Keywords", strings(&m.keywords)),
+        ("Icon", Value::from(m.icon.as_str())),
+        ("APIVersion", Value::from(m.api_version.as_str())),
+        ("Condition", Value::from(m.condition.as_str())),
+        ("Tags", Value::from(m.tags.as_str())),
+        ("AppVersion", Value::from(m.app_version.as_str())),
+        ("Deprecated", Value::from(m.deprecated)),
+        ("Annotations", string_map(&m.annotations)),
+        ("KubeVersion", Value::from(m.kube_version.as_str())),
+        ("Type", Value::from(m.chart_type.as_str())),
+    ]))
+}
+
+fn hook_value(h: &Hook) -> Value {
+    Value::from(entries([
+        ("Name", Value::from(h.name.as_str())),
+        ("Kind", Value::from(h.kind.as_str())),
+        ("Path", Value::from(h.path.as_str())),
+        ("Manifest", Value::from(h.manifest.as_str())),
+        ("Events", strings(&h.events)),
+        (
+            "LastRun",
+            Value::from(entries([
+                ("StartedAt", time_value(&h.last_run.started_at)),
+                ("CompletedAt", time_value(&h.last_run.completed_at)),
+                ("Phase", Value::from(h.last_run.phase.as_str())),
+            ])),
+        ),
+        ("Weight", Value::int(h.weight)),
+        ("DeletePolicies", strings(&h.delete_policies)),
+    ]))
+}
+
 pub fn run(args: &GetArgs, settings: &Settings) -> anyhow::Result<()> {
     let palette = match &args.part {
         GetPart::All { color, .. } => color.palette()?,
@@ -253,6 +380,7 @@ pub fn run(args: &GetArgs, settings: &Settings) -> anyhow::Result<()> {
         .await
     })?;
     let text = match &args.part {
+        GetPart::All { template, .. } if !template.is_empty() => with_template(&release, template)?,
         GetPart::All { .. } => all(&release, palette)?,
         GetPart::Values { all, output, .. } => values(&release, *all, *output)?,
         GetPart::Manifest { .. } => manifest(&release),
@@ -392,5 +520,22 @@ mod tests {
         let out = all(&sample(), Palette::PLAIN).unwrap();
         assert!(out.starts_with("NAME: guide\nLAST DEPLOYED: Thu Mar  4 05:06:07 1999\nNAMESPACE: default\nSTATUS: deployed\nREVISION: 1\nCHART: bar\n"), "{out}");
         assert!(out.ends_with("MANIFEST:\napiVersion: v1\nkind: Secret\nmetadata:\n  name: fixture\n\nNOTES:\nThanks for installing!\n"), "{out}");
+    }
+
+    #[test]
+    fn template_sees_the_release_by_go_field_names() {
+        let out = with_template(
+            &sample(),
+            "{{.Release.Name}} r{{.Release.Version}} {{.Release.Info.Status}} {{.Release.Chart.Metadata.Version}} {{.Release.Info.LastDeployed}} {{range .Release.Hooks}}{{.Path}}{{end}} {{.Release.Config.name}}",
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "guide r1 deployed 0.2.0-rc.1 1999-03-04 05:06:07 +0000 UTC pre.yaml value"
+        );
+        let err = with_template(&sample(), "{{.Release.Name")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("template: _:1:"), "{err}");
     }
 }
