@@ -448,3 +448,130 @@ fn missing_releases_and_bad_names_fail_like_helm() {
     assert_eq!(ok("secret", &["list", "-n", ns, "-o", "json"]), "[]\n");
     assert_eq!(ok("secret", &["list", "-n", ns, "--no-headers"]), "\n");
 }
+
+/// The Python SDK under helm-ref (`$HELM_REF_VENV`, else its usual place),
+/// for the Helm actions helm-ref's command line doesn't expose.
+fn sdk_python() -> Option<PathBuf> {
+    let venv = std::env::var_os("HELM_REF_VENV")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| PathBuf::from(h).join(".cache/wheelhouse/helm-ref-venv"))
+        })?;
+    let python = venv.join("bin/python");
+    python.exists().then_some(python)
+}
+
+/// One libhelm_c call (`helm_list` with List's options, `helm_get_metadata`)
+/// against the sandbox, its JSON answer as Helm's SDK wrote it.
+fn sdk(python: &Path, ns: &str, call: &str, args: &[&str]) -> String {
+    let script = "import sys, helm_python as helm\n\
+        from helm_python import _native\n\
+        kc, ns, call = sys.argv[1:4]\n\
+        cfg = helm.Config(kubeconfig_path=kc, namespace=ns, storage_driver='secret')\n\
+        sys.stdout.write(_native.call_string(call, cfg._raw(), *sys.argv[4:]))\n";
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(kubeconfig())
+        .args([ns, call])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{call} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn list_selection_and_metadata_match_helms_own_actions() {
+    if without_helm() {
+        return;
+    }
+    let Some(python) = sdk_python() else {
+        eprintln!("skipped: helm-ref's Python SDK is not installed on this machine");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let ns = "cli-select";
+    helm(
+        "secret",
+        ns,
+        &["install", "web", &chart, "--create-namespace"],
+    );
+    helm("secret", ns, &["upgrade", "web", &chart, "--set", "a=two"]);
+    helm(
+        "secret",
+        ns,
+        &["upgrade", "web", &chart, "--set", "a=three"],
+    );
+    for name in ["b2", "a1", "c3"] {
+        helm("secret", ns, &["install", name, &chart]);
+    }
+    let cases: [(&str, &[&str]); 11] = [
+        ("{}", &[]),
+        (r#"{"sort_reverse":true}"#, &["-r"]),
+        (r#"{"by_date":true}"#, &["-d"]),
+        (r#"{"by_date":true,"sort_reverse":true}"#, &["-d", "-r"]),
+        (r#"{"limit":2,"offset":1}"#, &["-m", "2", "--offset", "1"]),
+        (r#"{"offset":9}"#, &["--offset", "9"]),
+        (r#"{"filter":"^[ab]"}"#, &["-f", "^[ab]"]),
+        (r#"{"superseded":true}"#, &["--superseded"]),
+        (
+            r#"{"superseded":true,"deployed":true}"#,
+            &["--superseded", "--deployed"],
+        ),
+        (r#"{"failed":true}"#, &["--failed"]),
+        (r#"{"selector":"version=3"}"#, &["-l", "version=3"]),
+    ];
+    for (options, flags) in cases {
+        let theirs: Value =
+            serde_json::from_str(&sdk(&python, ns, "helm_list", &[options])).unwrap();
+        let mut args = vec!["list", "-n", ns, "-o", "json"];
+        args.extend_from_slice(flags);
+        let ours = json("secret", &args);
+        let pick = |list: &Value, revision_as_text: bool| -> Vec<String> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let revision = if revision_as_text {
+                        r["revision"].as_str().unwrap().to_owned()
+                    } else {
+                        r["revision"].to_string()
+                    };
+                    format!("{}@{revision}", r["name"].as_str().unwrap())
+                })
+                .collect()
+        };
+        assert_eq!(pick(&ours, true), pick(&theirs, false), "list {flags:?}");
+    }
+    // `get metadata -o json` is Helm's `action.Metadata` encoded, byte for byte.
+    for revision in ["0", "2"] {
+        let theirs = sdk(
+            &python,
+            ns,
+            "helm_get_metadata",
+            &["web", &format!("{{\"revision\":{revision}}}")],
+        );
+        let ours = ok(
+            "secret",
+            &[
+                "get",
+                "metadata",
+                "web",
+                "-n",
+                ns,
+                "--revision",
+                revision,
+                "-o",
+                "json",
+            ],
+        );
+        assert_eq!(ours, format!("{theirs}\n"), "revision {revision}");
+    }
+}
