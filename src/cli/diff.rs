@@ -16,6 +16,9 @@ use super::{Settings, print_stdout};
 pub const DEFAULT_CONTEXT: usize = 3;
 
 /// Compare two revisions of a release
+///
+/// Prints unified diffs of the rendered manifests and of the user-supplied
+/// values. The values of Secrets are masked unless --show-secrets is given.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     #[command(subcommand)]

@@ -19,6 +19,10 @@ use super::status::{Detail, computed_values, config_value, render_table};
 use super::{Settings, print_stdout};
 
 /// Download extended information of a named release
+///
+/// Prints parts of a stored revision: the values used to render it, the
+/// rendered manifest, the chart's notes, the hooks, the release's metadata,
+/// or all of them.
 #[derive(Debug, clap::Args)]
 pub struct GetArgs {
     #[command(subcommand)]
@@ -43,7 +47,12 @@ pub enum GetPart {
         #[command(flatten)]
         target: Target,
         /// Go template for formatting the output, eg: {{.Release.Name}}
-        #[arg(long, value_name = "TEMPLATE", default_value = "")]
+        #[arg(
+            long,
+            value_name = "TEMPLATE",
+            default_value = "",
+            hide_default_value = true
+        )]
         template: String,
         #[command(flatten)]
         color: ColorArgs,

@@ -33,7 +33,12 @@ pub struct ListArgs {
     #[arg(long)]
     pub no_headers: bool,
     /// Format time using golang time formatter. Example: --time-format "2006-01-02 15:04:05Z0700"
-    #[arg(long, value_name = "LAYOUT", default_value = "")]
+    #[arg(
+        long,
+        value_name = "LAYOUT",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub time_format: String,
     /// Sort by release date
     #[arg(short = 'd', long)]
@@ -72,10 +77,22 @@ pub struct ListArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub offset: i64,
     /// A regular expression; only releases whose names match are listed
-    #[arg(short = 'f', long, value_name = "REGEX", default_value = "")]
+    #[arg(
+        short = 'f',
+        long,
+        value_name = "REGEX",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub filter: String,
     /// Selector (label query) to filter on, supports '=', '==', and '!='.(e.g. -l key1=value1,key2=value2)
-    #[arg(short = 'l', long, value_name = "SELECTOR", default_value = "")]
+    #[arg(
+        short = 'l',
+        long,
+        value_name = "SELECTOR",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub selector: String,
     /// Prints the output in the specified format
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]

@@ -101,17 +101,12 @@ pub enum Command {
     Completion(completion::CompletionArgs),
     /// Run a local Kubernetes API server (for tests and trying things out)
     Sandbox(sandbox::SandboxArgs),
-    /// List releases
     #[command(alias = "ls")]
     List(list::ListArgs),
-    /// Fetch release history
     #[command(alias = "hist")]
     History(history::HistoryArgs),
-    /// Display the status of the named release
     Status(status::StatusArgs),
-    /// Download extended information of a named release
     Get(get::GetArgs),
-    /// Compare two revisions of a release
     Diff(diff::DiffArgs),
 }
 
