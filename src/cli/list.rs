@@ -475,7 +475,7 @@ mod tests {
     use super::*;
     use crate::release::{GoTime, Info, Metadata, ReleaseChart};
 
-    pub(crate) fn release(name: &str, ns: &str, version: i64, status: Status, at: &str) -> Release {
+    fn release(name: &str, ns: &str, version: i64, status: Status, at: &str) -> Release {
         Release {
             name: name.into(),
             namespace: ns.into(),

@@ -184,7 +184,7 @@ fn pad_left(text: &str, width: usize) -> String {
 /// go-runewidth's `StringWidth` for the text Helm's tables hold: control
 /// characters (colour escapes' ESC) take no column, East Asian wide
 /// characters two, the rest one.
-pub fn text_width(text: &str) -> usize {
+fn text_width(text: &str) -> usize {
     text.chars()
         .map(|c| {
             let cp = u32::from(c);
@@ -297,22 +297,6 @@ impl Palette {
             }
             _ => status.to_owned(),
         }
-    }
-
-    pub fn red(self, text: &str) -> String {
-        self.paint("31", text)
-    }
-
-    pub fn green(self, text: &str) -> String {
-        self.paint("32", text)
-    }
-
-    pub fn cyan(self, text: &str) -> String {
-        self.paint("36", text)
-    }
-
-    pub fn bold(self, text: &str) -> String {
-        self.paint("1", text)
     }
 }
 

@@ -235,7 +235,7 @@ mod tests {
     use super::*;
     use crate::release::{GoTime, Hook, HookExecution, Info, Metadata, ReleaseChart, Status};
 
-    pub(crate) fn sample() -> Release {
+    fn sample() -> Release {
         let mut chart_values = serde_json::Map::new();
         chart_values.insert("replicas".into(), serde_json::json!(1));
         chart_values.insert(
