@@ -12,7 +12,7 @@ use crate::release::{Release, Status};
 use crate::storage::{Query, Skipped, StoredRecord};
 
 use super::output::{ColorArgs, Format, GO_TIME_STRING, Palette, Table, encode_json, encode_yaml};
-use super::releases::{Selector, record_labels, runtime, warn_skipped};
+use super::releases::{Selector, highest_readable, record_labels, runtime, warn_skipped};
 use super::{Settings, print_stdout};
 
 /// Helm's default for `--max`.
@@ -465,9 +465,52 @@ pub fn run(args: &ListArgs, settings: &Settings) -> anyhow::Result<()> {
             }),
         }
     }
+    // Helm decodes every revision, so a release whose latest record is
+    // unreadable still lists with the newest one that reads.
+    if options.states != StateMask::SUPERSEDED && !skipped.is_empty() {
+        let fallbacks = runtime()?.block_on(older_revisions(settings, &skipped))?;
+        listed.extend(fallbacks);
+    }
     warn_skipped(&skipped);
     let selected = select(&options, listed);
     print_stdout(&render(&printing, &selected)?)
+}
+
+/// For each unreadable latest record, the newest revision of its release
+/// that reads.
+async fn older_revisions(settings: &Settings, skipped: &[Skipped]) -> anyhow::Result<Vec<Listed>> {
+    let opened = super::connect::open_storage(settings).await?;
+    let mut found = Vec::new();
+    for s in skipped {
+        let Some(name) = key_release_name(&s.key) else {
+            continue;
+        };
+        let records = opened
+            .storage
+            .driver()
+            .query(&Query::release(&s.namespace, name))
+            .await?;
+        let readable: Vec<StoredRecord> = records
+            .into_iter()
+            .filter(|r| r.header.key != s.key)
+            .collect();
+        if let (Some((header, release)), _) = highest_readable(readable) {
+            found.push(Listed {
+                labels: record_labels(&header),
+                release,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The release name inside `sh.helm.release.v1.NAME.vN`.
+fn key_release_name(key: &str) -> Option<&str> {
+    let rest = key
+        .strip_prefix(crate::storage::KEY_PREFIX)?
+        .strip_prefix('.')?;
+    let (name, version) = rest.rsplit_once(".v")?;
+    version.parse::<i64>().ok().map(|_| name)
 }
 
 #[cfg(test)]
@@ -610,6 +653,16 @@ mod tests {
         let out = select(&args(&["-m", "0"]).options().unwrap(), listed(sample()));
         assert_eq!(out.len(), 4);
         assert!(args(&["--offset=-1"]).options().is_err());
+    }
+
+    #[test]
+    fn release_names_come_out_of_record_keys() {
+        assert_eq!(
+            key_release_name("sh.helm.release.v1.web.app.v12"),
+            Some("web.app")
+        );
+        assert_eq!(key_release_name("sh.helm.release.v1.web.vx"), None);
+        assert_eq!(key_release_name("other.web.v1"), None);
     }
 
     #[test]

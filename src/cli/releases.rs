@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 
 use crate::chart::name::validate_release_name;
 use crate::release::Release;
-use crate::storage::{OWNER, Query, RecordHeader, Skipped, Storage, StorageError};
+use crate::storage::{OWNER, Query, RecordHeader, Skipped, Storage, StorageError, StoredRecord};
 
 /// A runtime for one command's storage and cluster calls.
 pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -76,15 +76,41 @@ pub(crate) async fn release_content(
         .driver()
         .query(&Query::release(namespace, name))
         .await?;
-    let Some(latest) = records.into_iter().max_by_key(|r| r.header.version) else {
+    if records.is_empty() {
         return Err(StorageError::NotFound {
             key: crate::storage::record_key(name, 0),
         }
         .into());
-    };
-    let mut release = latest.decode()?;
-    release.labels = record_labels(&latest.header);
-    Ok(release)
+    }
+    let (found, skipped) = highest_readable(records);
+    warn_skipped(&skipped);
+    match found {
+        Some((header, mut release)) => {
+            release.labels = record_labels(&header);
+            Ok(release)
+        }
+        None => bail!("no revision for release {name:?}"),
+    }
+}
+
+/// The highest revision among `records` that decodes, as Helm's `Last`
+/// finds it (records that don't decode are passed over and returned).
+pub(crate) fn highest_readable(
+    mut records: Vec<StoredRecord>,
+) -> (Option<(RecordHeader, Release)>, Vec<Skipped>) {
+    records.sort_by_key(|r| std::cmp::Reverse(r.header.version));
+    let mut skipped = Vec::new();
+    for record in records {
+        match record.decode() {
+            Ok(release) => return (Some((record.header, release)), skipped),
+            Err(error) => skipped.push(Skipped {
+                key: record.header.key.clone(),
+                namespace: record.header.namespace.clone(),
+                error,
+            }),
+        }
+    }
+    (None, skipped)
 }
 
 /// A label selector as `labels.Parse` reads it: comma-separated

@@ -575,3 +575,73 @@ fn list_selection_and_metadata_match_helms_own_actions() {
         assert_eq!(ours, format!("{theirs}\n"), "revision {revision}");
     }
 }
+
+/// A record Helm can't decode, at revision `version` of `name`.
+fn corrupt_record(ns: &str, name: &str, version: i64) {
+    use k8s_openapi::api::core::v1::Secret;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = shared().client().await.unwrap();
+        let secret: Secret = serde_json::from_value(serde_json::json!({
+            "metadata": {
+                "name": format!("sh.helm.release.v1.{name}.v{version}"),
+                "labels": {"owner": "helm", "name": name, "version": version.to_string(), "status": "deployed"},
+            },
+            "type": "helm.sh/release.v1",
+            "stringData": {"release": "this is not a release"},
+        }))
+        .unwrap();
+        kube::Api::<Secret>::namespaced(client, ns)
+            .create(&Default::default(), &secret)
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn an_unreadable_latest_record_falls_back_to_the_newest_readable_one() {
+    if without_helm() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let ns = "cli-corrupt";
+    helm(
+        "secret",
+        ns,
+        &["install", "web", &chart, "--create-namespace"],
+    );
+    corrupt_record(ns, "web", 2);
+    // Helm's own list and status pass over the record too.
+    assert_eq!(helm("secret", ns, &["list"])[0]["revision"], 1);
+    assert_eq!(helm("secret", ns, &["status", "web"])["revision"], 1);
+
+    let run = wheelhouse("secret", &["list", "-n", ns, "-q"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "web\n"));
+    assert!(
+        run.stderr
+            .contains("skipped release record sh.helm.release.v1.web.v2 in namespace cli-corrupt"),
+        "{}",
+        run.stderr
+    );
+    let listed = json("secret", &["list", "-n", ns, "-o", "json"]);
+    assert_eq!(listed[0]["revision"], "1");
+    let status = wheelhouse("secret", &["status", "web", "-n", ns, "-o", "json"]);
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let status: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["version"], 1);
+    let history = wheelhouse("secret", &["history", "web", "-n", ns]);
+    assert_eq!(history.stdout.lines().count(), 2, "{}", history.stdout);
+    assert!(history.stderr.contains("sh.helm.release.v1.web.v2"));
+    // Asked for by number, the broken revision is an error naming it.
+    let run = wheelhouse(
+        "secret",
+        &["get", "values", "web", "-n", ns, "--revision", "2"],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("sh.helm.release.v1.web.v2"),
+        "{}",
+        run.stderr
+    );
+}
