@@ -4,8 +4,9 @@
 
 use anyhow::Context as _;
 
-use crate::kube::{KubeSettings, connect};
-use crate::storage::{ConfigMaps, Driver, DriverKind, Memory, Secrets, Storage};
+use crate::kube::{KubeError, KubeSettings, connect};
+use crate::storage::sql::CONNECTION_STRING_VARIABLE;
+use crate::storage::{ConfigMaps, Driver, DriverKind, Memory, Secrets, Sql, Storage};
 
 use super::{DEFAULT_NAMESPACE, Settings};
 
@@ -40,11 +41,23 @@ pub(crate) async fn open_driver(kind: DriverKind, settings: &Settings) -> anyhow
         DriverKind::Secret => in_cluster(&kube_settings, |c| Box::new(Secrets::new(c))).await,
         DriverKind::ConfigMap => in_cluster(&kube_settings, |c| Box::new(ConfigMaps::new(c))).await,
         DriverKind::Sql => {
-            let connection = connect(&kube_settings)
-                .await
-                .context("connecting to the cluster")?;
-            let _ = connection;
-            anyhow::bail!("HELM_DRIVER=sql: this driver is not built yet")
+            // Helm takes only the namespace from the kubeconfig here; with no
+            // kubeconfig at all it is `default`.
+            let namespace = match connect(&kube_settings).await {
+                Ok(connection) => connection.namespace,
+                Err(KubeError::NoKubeconfig) => settings
+                    .namespace_flag
+                    .clone()
+                    .filter(|ns| !ns.is_empty())
+                    .unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
+                Err(error) => return Err(error).context("reading the kubeconfig"),
+            };
+            let connection_string = std::env::var(CONNECTION_STRING_VARIABLE).unwrap_or_default();
+            let sql = Sql::open(&connection_string).await?;
+            Ok(Opened {
+                storage: Storage::new(Box::new(sql)),
+                namespace,
+            })
         }
     }
 }

@@ -142,10 +142,20 @@ impl ApiRequest {
     }
 
     pub(super) fn wants_table(&self) -> bool {
+        self.first_accepted_contains("as=Table")
+    }
+
+    /// `as=PartialObjectMetadata[List]`: only each object's metadata (what
+    /// kube-rs's `list_metadata` and client-go's metadata client ask for).
+    pub(super) fn wants_metadata(&self) -> bool {
+        self.first_accepted_contains("as=PartialObjectMetadata")
+    }
+
+    fn first_accepted_contains(&self, needle: &str) -> bool {
         self.accept.as_deref().is_some_and(|a| {
             a.split(',')
                 .next()
-                .is_some_and(|first| first.contains("as=Table"))
+                .is_some_and(|first| first.contains(needle))
         })
     }
 }
@@ -380,6 +390,9 @@ fn resource_request(
             if req.wants_table() {
                 let rv = c.store.revision();
                 return Ok(ApiResponse::json(200, reads::table(&rt, &[obj], rv)));
+            }
+            if req.wants_metadata() {
+                return Ok(ApiResponse::json(200, reads::partial_metadata(&obj)));
             }
             Ok(ApiResponse::json(200, obj))
         }

@@ -61,14 +61,21 @@ pub(super) fn list(
             if next.is_none() {
                 next = items
                     .last()
-                    .map(|(k, _): &((String, String), Value)| k.clone());
+                    .map(|(k, _): &((String, String), &Value)| k.clone());
             }
             remaining += 1;
             continue;
         }
-        items.push((key.clone(), served(rt, obj)));
+        items.push((key.clone(), obj));
     }
-    let items: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
+    let metadata_only = req.wants_metadata();
+    let items: Vec<Value> = items
+        .into_iter()
+        .map(|(_, obj)| match metadata_only {
+            true => partial_metadata(obj),
+            false => served(rt, obj),
+        })
+        .collect();
     if req.wants_table() {
         return Ok(ApiResponse::json(200, table(rt, &items, rv)));
     }
@@ -77,15 +84,31 @@ pub(super) fn list(
         meta["continue"] = json!(encode_continue(&n, &name));
         meta["remainingItemCount"] = json!(remaining);
     }
+    let (kind, api_version) = match metadata_only {
+        true => ("PartialObjectMetadataList".to_owned(), META_V1.to_owned()),
+        false => (format!("{}List", rt.kind), rt.api_version()),
+    };
     Ok(ApiResponse::json(
         200,
         json!({
-            "kind": format!("{}List", rt.kind),
-            "apiVersion": rt.api_version(),
+            "kind": kind,
+            "apiVersion": api_version,
             "metadata": meta,
             "items": items,
         }),
     ))
+}
+
+const META_V1: &str = "meta.k8s.io/v1";
+
+/// An object reduced to its metadata, as the apiserver answers
+/// `as=PartialObjectMetadata`.
+pub(super) fn partial_metadata(obj: &Value) -> Value {
+    json!({
+        "kind": "PartialObjectMetadata",
+        "apiVersion": META_V1,
+        "metadata": obj.get("metadata").cloned().unwrap_or_else(|| json!({})),
+    })
 }
 
 /// Continue tokens name the last key served (the sandbox keeps no snapshots, so

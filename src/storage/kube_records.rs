@@ -14,13 +14,16 @@
 //! record first and fails without deleting when it cannot be decoded.
 //! What it adds: updates and deletes carry the resourceVersion the record was
 //! read at, so a concurrent writer is detected instead of overwritten; lists
-//! are paged; records are sized before sending.
+//! are paged; records are sized before sending; the latest revision of each
+//! release is chosen from a metadata-only listing, so only the bodies shown
+//! are transferred.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 
 use async_trait::async_trait;
+use futures_util::stream::{self, StreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ByteString, NamespaceResourceScope};
@@ -35,6 +38,9 @@ use super::{
     Driver, KEY_PREFIX, OWNER, Query, RECORD_TYPE, RecordHeader, StorageError, StoredRecord,
     custom_labels, record_key,
 };
+
+/// How many bodies `latest` fetches at once after choosing them by label.
+pub const FETCH_CONCURRENCY: usize = 16;
 
 /// Kubernetes refuses a Secret or ConfigMap whose data values add up to more
 /// than this (`MaxSecretSize`, also the ConfigMap limit). A record's data is
@@ -149,9 +155,14 @@ impl<K: RecordObject> KubeRecords<K> {
         Api::namespaced(self.client.clone(), namespace)
     }
 
-    /// The object for a release, labelled as Helm labels it; `stamp` is
-    /// `createdAt` or `modifiedAt`.
-    fn object(&self, release: &Release, stamp: &str) -> Result<(K, usize), StorageError> {
+    /// The object for a release, labelled as Helm labels it, and its body's
+    /// size; `stamp` is `createdAt` or `modifiedAt`, `resource_version` the
+    /// version an update must find.
+    fn object(
+        release: &Release,
+        stamp: &str,
+        resource_version: Option<String>,
+    ) -> Result<(K, usize), StorageError> {
         if release.name.is_empty() || release.namespace.is_empty() {
             return Err(StorageError::InvalidRelease(
                 "a release needs a name and a namespace to be stored".into(),
@@ -177,7 +188,7 @@ impl<K: RecordObject> KubeRecords<K> {
             name: Some(key),
             namespace: Some(release.namespace.clone()),
             labels: Some(labels),
-            resource_version: release.stored_as.clone(),
+            resource_version,
             ..ObjectMeta::default()
         };
         let size = body.len();
@@ -389,9 +400,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
     }
 
     async fn create(&self, release: &Release) -> Result<(), StorageError> {
-        let (mut object, size) = self.object(release, "createdAt")?;
-        // A new object has no version to be compared against.
-        object.meta_mut().resource_version = None;
+        let (object, size) = Self::object(release, "createdAt", None)?;
         let key = record_key(&release.name, release.version);
         self.api(&release.namespace)
             .create(&PostParams::default(), &object)
@@ -401,7 +410,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
     }
 
     async fn update(&self, release: &Release) -> Result<(), StorageError> {
-        let (object, size) = self.object(release, "modifiedAt")?;
+        let (object, size) = Self::object(release, "modifiedAt", release.stored_as.clone())?;
         let key = record_key(&release.name, release.version);
         self.api(&release.namespace)
             .replace(&key, &PostParams::default(), &object)
@@ -476,6 +485,60 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
                 _ => return Ok(()),
             }
         }
+    }
+
+    /// Chooses each release's highest revision from a metadata-only listing
+    /// (labels, no bodies), then fetches just those objects. Helm lists and
+    /// decodes every revision; this moves a tenth of the bytes for releases
+    /// with ten revisions.
+    async fn latest(&self, query: &Query) -> Result<Vec<StoredRecord>, StorageError> {
+        let selector = selector(query)?;
+        let namespace = query.namespace.clone().unwrap_or_default();
+        let api: Api<K> = match &query.namespace {
+            Some(namespace) => self.api(namespace),
+            None => Api::all(self.client.clone()),
+        };
+        let mut chosen: BTreeMap<(String, String), RecordHeader> = BTreeMap::new();
+        let mut params = ListParams::default().labels(&selector).limit(PAGE_SIZE);
+        loop {
+            let page = api
+                .list_metadata(&params)
+                .await
+                .map_err(|e| failure::<K>(Op::List, None, &namespace, 0, e))?;
+            for object in page.items {
+                let meta = object.metadata;
+                let key = meta.name.unwrap_or_default();
+                let ns = meta.namespace.unwrap_or_else(|| namespace.clone());
+                let found = header(&key, &ns, &meta.labels.unwrap_or_default());
+                let id = (found.namespace.clone(), found.name.clone());
+                match chosen.get(&id) {
+                    Some(seen) if seen.version >= found.version => {}
+                    _ => {
+                        chosen.insert(id, found);
+                    }
+                }
+            }
+            match page.metadata.continue_ {
+                Some(token) if !token.is_empty() => params = params.continue_token(&token),
+                _ => break,
+            }
+        }
+        let fetches = chosen.into_values().map(|h| async move {
+            let object = self.read(&h.namespace, &h.key).await?;
+            Ok::<_, StorageError>(object.map(|o| stored(o, &h.namespace)))
+        });
+        let fetched: Vec<Result<Option<StoredRecord>, StorageError>> = stream::iter(fetches)
+            .buffered(FETCH_CONCURRENCY)
+            .collect()
+            .await;
+        let mut records = Vec::with_capacity(fetched.len());
+        for record in fetched {
+            // A record deleted since the listing is simply gone.
+            if let Some(record) = record? {
+                records.push(record);
+            }
+        }
+        Ok(records)
     }
 }
 

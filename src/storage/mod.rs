@@ -9,8 +9,10 @@
 
 mod kube_records;
 mod memory;
+pub mod migrate;
 mod record;
 pub mod seed;
+pub mod sql;
 
 use std::collections::BTreeMap;
 
@@ -25,6 +27,7 @@ pub use kube_records::{
 };
 pub use memory::Memory;
 pub use record::{RecordHeader, StoredRecord, decode_all};
+pub use sql::Sql;
 
 /// The prefix of every record's key (Secret/ConfigMap name, SQL `key`).
 pub const KEY_PREFIX: &str = "sh.helm.release.v1";
@@ -114,6 +117,9 @@ pub enum StorageError {
         size: usize,
         limit: usize,
     },
+    /// Helm's `ErrNoDeployedReleases`.
+    #[error("{name:?} has no deployed releases")]
+    NoDeployed { name: String },
     #[error("invalid release: {0}")]
     InvalidRelease(String),
     #[error("{driver} driver: {message}")]
@@ -289,6 +295,63 @@ impl Storage {
         Ok(headers)
     }
 
+    /// Stores a new revision. With `history_max > 0`, first prunes the
+    /// oldest revisions so that at most `history_max` remain afterwards —
+    /// never the latest deployed one (Helm's `removeLeastRecent`).
+    pub async fn create(&self, release: &Release, history_max: usize) -> Result<(), StorageError> {
+        if history_max > 0 {
+            self.prune(&release.namespace, &release.name, history_max - 1)
+                .await?;
+        }
+        self.driver.create(release).await
+    }
+
+    pub async fn update(&self, release: &Release) -> Result<(), StorageError> {
+        self.driver.update(release).await
+    }
+
+    pub async fn delete(
+        &self,
+        namespace: &str,
+        name: &str,
+        version: i64,
+    ) -> Result<Release, StorageError> {
+        self.driver.delete(namespace, name, version).await
+    }
+
+    /// Deletes the oldest revisions until `keep` remain, sparing the highest
+    /// deployed revision. Decides from headers alone.
+    async fn prune(&self, namespace: &str, name: &str, keep: usize) -> Result<(), StorageError> {
+        let headers = self.revisions(namespace, name).await?;
+        if headers.len() <= keep {
+            return Ok(());
+        }
+        let deployed = last_deployed(&headers);
+        let doomed: Vec<i64> = headers
+            .iter()
+            .map(|h| h.version)
+            .filter(|v| Some(*v) != deployed)
+            .take(headers.len() - keep)
+            .collect();
+        for version in doomed {
+            match self.driver.delete(namespace, name, version).await {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The highest revision whose status is `deployed` (Helm's `Deployed`).
+    pub async fn deployed(&self, namespace: &str, name: &str) -> Result<Release, StorageError> {
+        let headers = self.revisions(namespace, name).await?;
+        let version = last_deployed(&headers).ok_or_else(|| StorageError::NoDeployed {
+            name: name.to_owned(),
+        })?;
+        self.driver.get(namespace, name, version).await
+    }
+
     /// One revision, or the latest when `version` is `None`.
     pub async fn get(
         &self,
@@ -311,9 +374,68 @@ impl Storage {
     }
 }
 
+fn last_deployed(headers: &[RecordHeader]) -> Option<i64> {
+    headers
+        .iter()
+        .filter(|h| h.status == Status::Deployed)
+        .map(|h| h.version)
+        .max()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::release::Info;
+
+    fn revision(version: i64, status: Status) -> Release {
+        Release {
+            name: "web".into(),
+            namespace: "apps".into(),
+            version,
+            info: Some(Info {
+                status,
+                ..Info::default()
+            }),
+            ..Release::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn history_max_prunes_oldest_but_never_the_deployed_revision() {
+        let storage = Storage::new(Box::new(Memory::new()));
+        storage
+            .create(&revision(1, Status::Deployed), 0)
+            .await
+            .unwrap();
+        for v in 2..=4 {
+            storage
+                .create(&revision(v, Status::Failed), 0)
+                .await
+                .unwrap();
+        }
+        // Five would exceed three: two go, but never v1, the deployed one.
+        storage
+            .create(&revision(5, Status::Failed), 3)
+            .await
+            .unwrap();
+        let left: Vec<i64> = storage
+            .revisions("apps", "web")
+            .await
+            .unwrap()
+            .iter()
+            .map(|h| h.version)
+            .collect();
+        assert_eq!(left, vec![1, 4, 5]);
+        assert_eq!(storage.deployed("apps", "web").await.unwrap().version, 1);
+        // At the limit exactly nothing more is pruned than needed.
+        storage
+            .create(&revision(6, Status::Failed), 4)
+            .await
+            .unwrap();
+        assert_eq!(storage.revisions("apps", "web").await.unwrap().len(), 4);
+        let err = storage.deployed("apps", "db").await.unwrap_err();
+        assert_eq!(err.to_string(), "\"db\" has no deployed releases");
+    }
 
     #[test]
     fn driver_names_are_read_as_helm_reads_them() {

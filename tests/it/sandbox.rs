@@ -262,6 +262,18 @@ async fn label_and_field_selectors_and_paging() {
         .await
         .unwrap();
     assert_eq!(names(second), vec!["cm-2", "cm-3"]);
+
+    // Metadata-only reads (kube-rs list_metadata / get_metadata) page and
+    // select like full ones and carry no data.
+    let meta = cms
+        .list_metadata(&ListParams::default().labels("tier=back").limit(1))
+        .await
+        .unwrap();
+    assert_eq!(meta.items.len(), 1);
+    assert_eq!(meta.items[0].metadata.name.as_deref(), Some("cm-1"));
+    assert_eq!(meta.metadata.remaining_item_count, Some(1));
+    let one = cms.get_metadata("cm-4").await.unwrap();
+    assert_eq!(one.metadata.labels.unwrap()["tier"], "back");
 }
 
 #[tokio::test]

@@ -14,14 +14,17 @@ use base64::engine::general_purpose::STANDARD;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, PostParams};
+use kube::api::{Api, ListParams, PostParams};
 use serde_json::{Value, json};
 use wheelhouse::release::codec::{self, MAX_DECODED_RELEASE_BYTES, decode_json, to_go_json};
 use wheelhouse::release::{Release, Status};
 use wheelhouse::sandbox::{Options, Sandbox};
 use wheelhouse::storage::seed::{SeedPlan, sample_release, seed};
+
+use crate::lifecycle::{Story, labelled, versions};
 use wheelhouse::storage::{
-    ConfigMaps, Driver, MAX_RECORD_BYTES, Memory, Secrets, Storage, StorageError, record_key,
+    ConfigMaps, Driver, MAX_RECORD_BYTES, Memory, PAGE_SIZE, Secrets, Storage, StorageError,
+    record_key,
 };
 
 fn shared() -> &'static Sandbox {
@@ -62,170 +65,35 @@ fn kube_driver(kind: &str, client: kube::Client) -> Box<dyn Driver> {
     }
 }
 
-fn labelled(mut release: Release) -> Release {
-    release.labels = BTreeMap::from([("team".to_owned(), "blue".to_owned())]);
-    release
-}
-
-fn versions(releases: &[Release]) -> Vec<(String, String, i64)> {
-    releases
-        .iter()
-        .map(|r| (r.namespace.clone(), r.name.clone(), r.version))
-        .collect()
-}
-
-/// The story every driver must tell the same way.
-async fn lifecycle(driver: Box<dyn Driver>, a: &str, b: &str) {
-    for v in 1..=3 {
-        let status = if v == 3 {
-            Status::Deployed
-        } else {
-            Status::Superseded
-        };
-        driver
-            .create(&labelled(sample_release(a, "web", v, status)))
-            .await
-            .unwrap();
-    }
-    driver
-        .create(&sample_release(b, "web", 1, Status::Deployed))
-        .await
-        .unwrap();
-    driver
-        .create(&sample_release(b, "db", 1, Status::Failed))
-        .await
-        .unwrap();
-    let again = driver
-        .create(&sample_release(a, "web", 3, Status::Deployed))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&again, StorageError::Exists { key } if key == "sh.helm.release.v1.web.v3"),
-        "{again}"
-    );
-    assert_eq!(again.to_string(), "release: already exists");
-
-    let second = driver.get(a, "web", 2).await.unwrap();
-    assert_eq!(
-        second,
-        Release {
-            stored_as: second.stored_as.clone(),
-            ..labelled(sample_release(a, "web", 2, Status::Superseded))
-        },
-        "a record reads back as written, custom labels included"
-    );
-    assert!(second.stored_as.is_some());
-
-    // Two writers read revision 3; the first update wins, the second is refused.
-    let mut first_writer = driver.get(a, "web", 3).await.unwrap();
-    let mut second_writer = first_writer.clone();
-    first_writer.info.as_mut().unwrap().status = Status::Superseded;
-    driver.update(&first_writer).await.unwrap();
-    second_writer.info.as_mut().unwrap().description = "Rollback to 1".into();
-    let conflict = driver.update(&second_writer).await.unwrap_err();
-    assert!(
-        matches!(&conflict, StorageError::Conflict { key } if key == "sh.helm.release.v1.web.v3"),
-        "{conflict}"
-    );
-    assert_eq!(
-        driver.get(a, "web", 3).await.unwrap().status(),
-        Status::Superseded
-    );
-    // Without a stored version the update is unconditional, as Helm's.
-    second_writer.stored_as = None;
-    driver.update(&second_writer).await.unwrap();
-    let overwritten = driver.get(a, "web", 3).await.unwrap();
-    assert_eq!(
-        overwritten.info.as_ref().unwrap().description,
-        "Rollback to 1"
-    );
-    assert_eq!(overwritten.labels["team"], "blue");
-    let missing = labelled(sample_release(a, "web", 9, Status::Deployed));
-    assert!(driver.update(&missing).await.unwrap_err().is_not_found());
-
-    let storage = Storage::new(driver);
-    let (latest, skipped) = storage.latest(Some(a)).await.unwrap();
-    assert!(skipped.is_empty(), "{skipped:?}");
-    assert_eq!(versions(&latest), vec![(a.into(), "web".into(), 3)]);
-    let (latest, _) = storage.latest(Some(b)).await.unwrap();
-    assert_eq!(
-        versions(&latest),
-        vec![(b.into(), "db".into(), 1), (b.into(), "web".into(), 1)]
-    );
-    let (everywhere, skipped) = storage.latest(None).await.unwrap();
-    assert!(skipped.iter().all(|s| s.namespace != a && s.namespace != b));
-    let ours: Vec<_> = versions(&everywhere)
-        .into_iter()
-        .filter(|(ns, _, _)| ns == a || ns == b)
-        .collect();
-    assert_eq!(
-        ours,
-        vec![
-            (a.into(), "web".into(), 3),
-            (b.into(), "db".into(), 1),
-            (b.into(), "web".into(), 1)
-        ]
-    );
-
-    let (history, _) = storage.history(a, "web").await.unwrap();
-    assert_eq!(
-        history.iter().map(|r| r.version).collect::<Vec<_>>(),
-        vec![1, 2, 3]
-    );
-    // The unconditional update wrote the second writer's copy back: deployed.
-    let headers = storage.revisions(a, "web").await.unwrap();
-    assert_eq!(
-        headers.iter().map(|h| h.status.clone()).collect::<Vec<_>>(),
-        vec![Status::Superseded, Status::Superseded, Status::Deployed]
-    );
-    assert_eq!(storage.get(a, "web", None).await.unwrap().version, 3);
-
-    let deleted = storage.driver().delete(a, "web", 3).await.unwrap();
-    assert_eq!(deleted.version, 3);
-    assert!(
-        storage
-            .driver()
-            .get(a, "web", 3)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(
-        storage
-            .driver()
-            .delete(a, "web", 3)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert_eq!(storage.get(a, "web", None).await.unwrap().version, 2);
-    assert!(
-        storage
-            .get(a, "nope", None)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(storage.history(a, "nope").await.unwrap().0.is_empty());
-}
-
 #[tokio::test]
 async fn lifecycle_in_memory() {
-    lifecycle(Box::new(Memory::new()), "mem-a", "mem-b").await;
+    for story in [Story::Driver, Story::Storage] {
+        story.run(Box::new(Memory::new()), "mem-a", "mem-b").await;
+    }
 }
 
 #[tokio::test]
 async fn lifecycle_in_secrets() {
     let c = client().await;
-    namespaces(&c, &["sec-a", "sec-b"]).await;
-    lifecycle(kube_driver("secret", c), "sec-a", "sec-b").await;
+    namespaces(&c, &["sec-a", "sec-b", "sec-c", "sec-d"]).await;
+    Story::Driver
+        .run(kube_driver("secret", c.clone()), "sec-a", "sec-b")
+        .await;
+    Story::Storage
+        .run(kube_driver("secret", c), "sec-c", "sec-d")
+        .await;
 }
 
 #[tokio::test]
 async fn lifecycle_in_configmaps() {
     let c = client().await;
-    namespaces(&c, &["cm-a", "cm-b"]).await;
-    lifecycle(kube_driver("configmap", c), "cm-a", "cm-b").await;
+    namespaces(&c, &["cm-a", "cm-b", "cm-c", "cm-d"]).await;
+    Story::Driver
+        .run(kube_driver("configmap", c.clone()), "cm-a", "cm-b")
+        .await;
+    Story::Storage
+        .run(kube_driver("configmap", c), "cm-c", "cm-d")
+        .await;
 }
 
 #[tokio::test]
@@ -538,6 +406,14 @@ async fn scans_page_through_more_records_than_one_page() {
         concurrency: 8,
     };
     assert_eq!(seed(driver.as_ref(), &plan).await.unwrap(), 1100);
+    // The server does page at PAGE_SIZE, so all 1,100 come back only if the
+    // scan follows its continue tokens.
+    let first_page = Api::<Secret>::namespaced(c, "paged")
+        .list(&ListParams::default().labels("owner=helm").limit(PAGE_SIZE))
+        .await
+        .unwrap();
+    assert_eq!(first_page.items.len(), PAGE_SIZE as usize);
+    assert!(first_page.metadata.continue_.is_some_and(|t| !t.is_empty()));
     let storage = Storage::new(driver);
     let (latest, skipped) = storage.latest(Some("paged")).await.unwrap();
     assert!(skipped.is_empty());
@@ -763,9 +639,24 @@ async fn what_we_write_helm_lists_shows_and_rolls_back_to() {
     }
 }
 
+/// This process's resident memory and its peak since the last reset, in KiB.
+fn memory_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
 /// `Storage::latest(None)` over 1,000 releases x 10 revisions on the sandbox,
 /// beside `helm list -A` over the same records. Run by hand:
 /// `cargo test --test it storage::latest_over_ten_thousand -- --ignored --nocapture`.
+/// The memory figure is this process's peak growth during the call, which
+/// includes the in-process sandbox answering the list: an upper bound.
 #[tokio::test]
 #[ignore = "a measurement, not a check: seeds 10,000 records"]
 async fn latest_over_ten_thousand_records() {
@@ -785,23 +676,40 @@ async fn latest_over_ten_thousand_records() {
     eprintln!("seeded 10,000 records in {:?}", started.elapsed());
     let storage = Storage::new(driver);
     for run in 0..3 {
+        // Writing 5 to clear_refs resets the peak (VmHWM) to the current RSS.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let (before, _) = memory_kib();
         let started = Instant::now();
         let (latest, skipped) = storage.latest(None).await.unwrap();
         let elapsed = started.elapsed();
+        let (_, peak) = memory_kib();
         let ours = latest
             .iter()
             .filter(|r| r.namespace.starts_with("bench-"))
             .count();
         assert_eq!((ours, skipped.len()), (1000, 0));
-        eprintln!("run {run}: Storage::latest(None) in {elapsed:?}");
+        eprintln!(
+            "run {run}: Storage::latest(None) in {elapsed:?}, peak growth {} KiB",
+            peak.saturating_sub(before)
+        );
     }
     if !without_helm() {
         let started = Instant::now();
-        let listed = helm("secret", "default", &["list", "-A"]);
+        let out = Command::new("/usr/bin/time")
+            .args(["-f", "%M"])
+            .arg(helm_ref())
+            .arg("--kubeconfig")
+            .arg(kubeconfig())
+            .args(["--driver", "secret", "list", "-A"])
+            .output()
+            .unwrap();
+        let elapsed = started.elapsed();
+        let listed: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let stderr = String::from_utf8_lossy(&out.stderr);
         eprintln!(
-            "helm-ref list -A: {} releases in {:?}",
+            "helm-ref list -A: {} releases in {elapsed:?}, max RSS {} KiB",
             listed.as_array().map_or(0, Vec::len),
-            started.elapsed()
+            stderr.lines().last().unwrap_or_default()
         );
     }
 }
