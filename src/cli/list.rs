@@ -12,7 +12,9 @@ use crate::release::{Release, Status};
 use crate::storage::{Query, Skipped, StoredRecord};
 
 use super::output::{ColorArgs, Format, GO_TIME_STRING, Palette, Table, encode_json, encode_yaml};
-use super::releases::{Selector, highest_readable, record_labels, runtime, warn_skipped};
+use super::releases::{
+    LabelsFrom, Selector, highest_readable, record_labels, runtime, warn_skipped,
+};
 use super::{Settings, print_stdout};
 
 /// Helm's default for `--max`.
@@ -233,9 +235,10 @@ pub struct Listed {
 }
 
 impl Listed {
-    pub fn from_record(record: &StoredRecord, release: Release) -> Listed {
+    /// A release read from `record` by the driver named `driver`.
+    pub fn from_record(record: &StoredRecord, release: Release, driver: &str) -> Listed {
         Listed {
-            labels: record_labels(&record.header),
+            labels: record_labels(&record.header, driver, LabelsFrom::List),
             release,
         }
     }
@@ -432,7 +435,7 @@ pub fn run(args: &ListArgs, settings: &Settings) -> anyhow::Result<()> {
         time_format: args.time_format.clone(),
         palette: args.color.palette()?,
     };
-    let records = runtime()?.block_on(async {
+    let (records, driver) = runtime()?.block_on(async {
         let opened = super::connect::open_storage(settings).await?;
         let namespace = (!args.all_namespaces).then_some(opened.namespace.as_str());
         // Only a superseded-only listing needs older revisions; otherwise
@@ -450,14 +453,14 @@ pub fn run(args: &ListArgs, settings: &Settings) -> anyhow::Result<()> {
                 .latest(&Query::namespace(namespace))
                 .await?
         };
-        anyhow::Ok(records)
+        anyhow::Ok((records, opened.storage.driver().name()))
     })?;
     let decoded = crate::render::cores::map_in_order(&records, StoredRecord::decode);
     let mut listed = Vec::with_capacity(records.len());
     let mut skipped = Vec::new();
     for (record, result) in records.iter().zip(decoded) {
         match result {
-            Ok(release) => listed.push(Listed::from_record(record, release)),
+            Ok(release) => listed.push(Listed::from_record(record, release, driver)),
             Err(error) => skipped.push(Skipped {
                 key: record.header.key.clone(),
                 namespace: record.header.namespace.clone(),
@@ -496,7 +499,7 @@ async fn older_revisions(settings: &Settings, skipped: &[Skipped]) -> anyhow::Re
             .collect();
         if let (Some((header, release)), _) = highest_readable(readable) {
             found.push(Listed {
-                labels: record_labels(&header),
+                labels: record_labels(&header, opened.storage.driver().name(), LabelsFrom::List),
                 release,
             });
         }

@@ -30,19 +30,41 @@ pub(crate) fn warn_skipped(skipped: &[Skipped]) {
     }
 }
 
-/// The labels a record carries: the ones the driver sets itself and the
-/// release's own.
-pub(crate) fn record_labels(header: &RecordHeader) -> BTreeMap<String, String> {
+/// Which of Helm's driver calls a release came back from: the labels on it
+/// depend on both the call and the driver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LabelsFrom {
+    /// `List` (what `helm list --selector` matches).
+    List,
+    /// `Query` (how `Last` finds the latest revision).
+    Query,
+}
+
+/// The labels Helm's driver `driver` attaches to a release it read through
+/// `call`: Secrets and ConfigMaps hand over every label of the object, the
+/// SQL driver its custom labels plus name, owner, status and version when
+/// listing (custom labels only when querying), the memory driver the
+/// release's own labels.
+pub(crate) fn record_labels(
+    header: &RecordHeader,
+    driver: &str,
+    call: LabelsFrom,
+) -> BTreeMap<String, String> {
     let mut labels = header.labels.clone();
-    labels.insert("name".into(), header.name.clone());
-    labels.insert("owner".into(), OWNER.into());
-    labels.insert("status".into(), header.status.to_string());
-    labels.insert("version".into(), header.version.to_string());
-    if let Some(at) = header.created_at {
-        labels.insert("createdAt".into(), at.to_string());
+    let kube_object = matches!(driver, "Secret" | "ConfigMap");
+    if kube_object || (driver == "SQL" && call == LabelsFrom::List) {
+        labels.insert("name".into(), header.name.clone());
+        labels.insert("owner".into(), OWNER.into());
+        labels.insert("status".into(), header.status.to_string());
+        labels.insert("version".into(), header.version.to_string());
     }
-    if let Some(at) = header.modified_at {
-        labels.insert("modifiedAt".into(), at.to_string());
+    if kube_object {
+        if let Some(at) = header.created_at {
+            labels.insert("createdAt".into(), at.to_string());
+        }
+        if let Some(at) = header.modified_at {
+            labels.insert("modifiedAt".into(), at.to_string());
+        }
     }
     labels
 }
@@ -86,7 +108,7 @@ pub(crate) async fn release_content(
     warn_skipped(&skipped);
     match found {
         Some((header, mut release)) => {
-            release.labels = record_labels(&header);
+            release.labels = record_labels(&header, storage.driver().name(), LabelsFrom::Query);
             Ok(release)
         }
         None => bail!("no revision for release {name:?}"),
@@ -266,7 +288,7 @@ mod tests {
     }
 
     #[test]
-    fn record_labels_put_back_what_the_driver_set() {
+    fn record_labels_are_what_each_helm_driver_attaches() {
         let header = RecordHeader {
             key: "sh.helm.release.v1.web.v2".into(),
             name: "web".into(),
@@ -277,9 +299,20 @@ mod tests {
             modified_at: Some(1_700_000_000),
             labels: labels(&[("team", "a")]),
         };
+        let shown = |driver, call| labels_string(&record_labels(&header, driver, call));
         assert_eq!(
-            labels_string(&record_labels(&header)),
+            shown("Secret", LabelsFrom::Query),
             "modifiedAt=1700000000,name=web,owner=helm,status=deployed,team=a,version=2"
         );
+        assert_eq!(
+            shown("Secret", LabelsFrom::List),
+            shown("ConfigMap", LabelsFrom::Query)
+        );
+        assert_eq!(
+            shown("SQL", LabelsFrom::List),
+            "name=web,owner=helm,status=deployed,team=a,version=2"
+        );
+        assert_eq!(shown("SQL", LabelsFrom::Query), "team=a");
+        assert_eq!(shown("Memory", LabelsFrom::List), "team=a");
     }
 }

@@ -40,8 +40,21 @@ fn without_helm() -> bool {
     skip
 }
 
+/// The test PostgreSQL's connection string (scripts/test starts one), if any.
+fn postgres() -> Option<String> {
+    std::env::var("WHEELHOUSE_TEST_POSTGRES").ok()
+}
+
+/// `command` with the SQL driver's connection string set, when there is one.
+fn with_sql(mut command: Command) -> Command {
+    if let Some(url) = postgres() {
+        command.env("HELM_DRIVER_SQL_CONNECTION_STRING", url);
+    }
+    command
+}
+
 fn helm(driver: &str, ns: &str, args: &[&str]) -> Value {
-    let out = Command::new(helm_ref())
+    let out = with_sql(Command::new(helm_ref()))
         .arg("--kubeconfig")
         .arg(kubeconfig())
         .args(["--driver", driver, "-n", ns])
@@ -64,7 +77,7 @@ struct Run {
 }
 
 fn wheelhouse(driver: &str, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_wheelhouse"))
+    let out = with_sql(Command::new(env!("CARGO_BIN_EXE_wheelhouse")))
         .args(args)
         .env("KUBECONFIG", kubeconfig())
         .env("HELM_DRIVER", driver)
@@ -464,17 +477,17 @@ fn sdk_python() -> Option<PathBuf> {
 
 /// One libhelm_c call (`helm_list` with List's options, `helm_get_metadata`)
 /// against the sandbox, its JSON answer as Helm's SDK wrote it.
-fn sdk(python: &Path, ns: &str, call: &str, args: &[&str]) -> String {
+fn sdk(python: &Path, driver: &str, ns: &str, call: &str, args: &[&str]) -> String {
     let script = "import sys, helm_python as helm\n\
         from helm_python import _native\n\
-        kc, ns, call = sys.argv[1:4]\n\
-        cfg = helm.Config(kubeconfig_path=kc, namespace=ns, storage_driver='secret')\n\
-        sys.stdout.write(_native.call_string(call, cfg._raw(), *sys.argv[4:]))\n";
-    let out = Command::new(python)
+        kc, driver, ns, call = sys.argv[1:5]\n\
+        cfg = helm.Config(kubeconfig_path=kc, namespace=ns, storage_driver=driver)\n\
+        sys.stdout.write(_native.call_string(call, cfg._raw(), *sys.argv[5:]))\n";
+    let out = with_sql(Command::new(python))
         .arg("-c")
         .arg(script)
         .arg(kubeconfig())
-        .args([ns, call])
+        .args([driver, ns, call])
         .args(args)
         .output()
         .unwrap();
@@ -530,7 +543,7 @@ fn list_selection_and_metadata_match_helms_own_actions() {
     ];
     for (options, flags) in cases {
         let theirs: Value =
-            serde_json::from_str(&sdk(&python, ns, "helm_list", &[options])).unwrap();
+            serde_json::from_str(&sdk(&python, "secret", ns, "helm_list", &[options])).unwrap();
         let mut args = vec!["list", "-n", ns, "-o", "json"];
         args.extend_from_slice(flags);
         let ours = json("secret", &args);
@@ -554,6 +567,7 @@ fn list_selection_and_metadata_match_helms_own_actions() {
     for revision in ["0", "2"] {
         let theirs = sdk(
             &python,
+            "secret",
             ns,
             "helm_get_metadata",
             &["web", &format!("{{\"revision\":{revision}}}")],
@@ -644,4 +658,96 @@ fn an_unreadable_latest_record_falls_back_to_the_newest_readable_one() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn sql_records_read_as_helm_reads_them() {
+    if without_helm() {
+        return;
+    }
+    let (Some(_), Some(python)) = (postgres(), sdk_python()) else {
+        eprintln!("skipped: no test PostgreSQL (WHEELHOUSE_TEST_POSTGRES) or no helm-ref SDK");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    // The database outlives the sandbox; a namespace of its own keeps runs apart.
+    let ns = format!(
+        "cli-sql-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+    );
+    let ns = ns.as_str();
+    helm(
+        "sql",
+        ns,
+        &[
+            "install",
+            "web",
+            &chart,
+            "--create-namespace",
+            "--label",
+            "team=a",
+        ],
+    );
+    helm("sql", ns, &["upgrade", "web", &chart, "--set", "a=two"]);
+    helm("sql", ns, &["install", "api", &chart]);
+
+    let ours = json("sql", &["list", "-n", ns, "-o", "json"]);
+    let theirs = helm("sql", ns, &["list"]);
+    assert_eq!(ours.as_array().unwrap().len(), 2);
+    for (mine, helm) in ours
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(theirs.as_array().unwrap())
+    {
+        assert_eq!(mine["name"], helm["name"]);
+        assert_eq!(
+            mine["revision"],
+            Value::String(helm["revision"].to_string())
+        );
+        assert_eq!(mine["status"], helm["status"]);
+    }
+    // The SQL driver's List labels carry name/owner/status/version, its
+    // Query labels only the release's own.
+    for selector in [
+        "status=deployed",
+        "version=2",
+        "team=a",
+        "owner=helm,name=api",
+    ] {
+        let theirs: Value = serde_json::from_str(&sdk(
+            &python,
+            "sql",
+            ns,
+            "helm_list",
+            &[&format!("{{\"selector\":\"{selector}\"}}")],
+        ))
+        .unwrap();
+        let ours = json("sql", &["list", "-n", ns, "-o", "json", "-l", selector]);
+        let names = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(names(&ours), names(&theirs), "-l {selector}");
+    }
+    let theirs = sdk(&python, "sql", ns, "helm_get_metadata", &["web", "{}"]);
+    let ours = ok("sql", &["get", "metadata", "web", "-n", ns, "-o", "json"]);
+    assert_eq!(ours, format!("{theirs}\n"));
+    assert_eq!(
+        json(
+            "sql",
+            &["get", "values", "web", "-n", ns, "-a", "-o", "json"]
+        ),
+        helm("sql", ns, &["get-values", "web", "--all"])
+    );
+    let history = json("sql", &["history", "web", "-n", ns, "-o", "json"]);
+    assert_eq!(history.as_array().unwrap().len(), 2);
 }
