@@ -189,6 +189,26 @@ fn document(lines: &[&str], from: usize, to: usize, out: &mut Vec<(String, Value
     for section in ["data", "stringData"] {
         let Some(at) = top(section) else { continue };
         let block = block_lines(doc, at);
+        let inline = doc[at].trim_end()[section.len() + 1..].trim();
+        if !inline.is_empty() && !inline.starts_with('#') {
+            // A flow mapping (`data: {a: b}`), maybe over several lines:
+            // the whole section is one masked value.
+            let last = block.last().copied().unwrap_or(at);
+            out.push((
+                id.clone(),
+                Value {
+                    line: from + at,
+                    continuation: last - at,
+                    indent: String::new(),
+                    key: section.to_owned(),
+                    text: doc[at..=last].concat(),
+                    bytes: doc[at..=last].iter().map(|l| l.trim().len()).sum::<usize>()
+                        - section.len()
+                        - 1,
+                },
+            ));
+            continue;
+        }
         let Some(child) = block.iter().map(|&i| indent_of(doc[i])).min() else {
             continue;
         };
@@ -284,6 +304,23 @@ mod tests {
         );
         // ConfigMaps are not Secrets.
         assert!(new_masked.ends_with("data:\n  password: visible\n"));
+    }
+
+    #[test]
+    fn flow_mappings_are_masked_whole() {
+        let old =
+            "kind: Secret\nmetadata:\n  name: f\nstringData: {user: admin,\n  password: hunter2}\n";
+        let new = old.replace("hunter2", "hunter3");
+        let (old_masked, new_masked) = mask_secret_pair(old, &new);
+        assert!(!old_masked.contains("hunter") && !new_masked.contains("hunter"));
+        assert!(
+            old_masked.ends_with("stringData: (secret value hidden, 32 bytes, before)\n"),
+            "{old_masked}"
+        );
+        assert!(
+            new_masked.ends_with("stringData: (secret value hidden, 32 bytes, after)\n"),
+            "{new_masked}"
+        );
     }
 
     #[test]
