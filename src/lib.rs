@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod diff;
 pub mod engine;
 pub mod funcs;
 pub mod gotmpl;

@@ -7,8 +7,16 @@
 
 mod completion;
 mod connect;
+mod diff;
+mod get;
+mod history;
+mod list;
+mod output;
+mod releases;
+mod resources;
 mod sandbox;
 mod show;
+mod status;
 mod storage;
 mod template;
 mod values;
@@ -94,6 +102,13 @@ pub enum Command {
     Completion(completion::CompletionArgs),
     /// Run a local Kubernetes API server (for tests and trying things out)
     Sandbox(sandbox::SandboxArgs),
+    #[command(alias = "ls")]
+    List(list::ListArgs),
+    #[command(alias = "hist")]
+    History(history::HistoryArgs),
+    Status(status::StatusArgs),
+    Get(get::GetArgs),
+    Diff(diff::DiffArgs),
     /// Work with release storage (HELM_DRIVER): migrate records between drivers
     Storage(storage::StorageArgs),
 }
@@ -130,6 +145,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),
         Some(Command::Sandbox(args)) => sandbox::run(&args),
+        Some(Command::List(args)) => list::run(&args, &settings),
+        Some(Command::History(args)) => history::run(&args, &settings),
+        Some(Command::Status(args)) => status::run(&args, &settings),
+        Some(Command::Get(args)) => get::run(&args, &settings),
+        Some(Command::Diff(args)) => diff::run(&args, &settings),
         Some(Command::Storage(args)) => storage::run(args, &settings),
     }
 }

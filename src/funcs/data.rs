@@ -126,6 +126,19 @@ fn to_yaml(v: &Value) -> Result<String, ToYamlError> {
     Ok(trim_newline(yaml_emit::emit(&node, Flavor::V2)))
 }
 
+/// sigs.k8s.io/yaml's `Marshal` with its final newline, as Helm's CLI prints
+/// values and records (`output.EncodeYAML`).
+pub(crate) fn marshal_yaml(v: &Value) -> Result<String, String> {
+    to_yaml(v)
+        .map(|text| text + "\n")
+        .map_err(|e| e.to_string())
+}
+
+/// Go's `json.Marshal` (HTML characters escaped), as Helm's CLI prints values.
+pub(crate) fn marshal_json(v: &Value) -> Result<String, String> {
+    json::marshal(v, true).map_err(|e| e.to_string())
+}
+
 /// What yaml.v2 notices while reading back the JSON text, in text order.
 #[derive(Default)]
 struct Reread {

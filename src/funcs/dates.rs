@@ -527,6 +527,24 @@ fn load_location(name: &str) -> Option<Zone> {
     }
 }
 
+/// `t.Format(layout)` for a time Go's JSON decoder read from RFC 3339 text
+/// (release records): a zero offset is the local zone (UTC here), any other
+/// offset a nameless fixed zone, whose `MST` prints as `+0100`. `None` is Go's
+/// zero time.
+pub(crate) fn format_parsed_time(instant: Option<(i64, u32, i32)>, layout: &str) -> String {
+    let time = match instant {
+        None => GoTime::zero(),
+        Some((unix, nsec, 0)) => GoTime::unix(unix, nsec),
+        Some((unix, nsec, offset)) => GoTime {
+            unix,
+            nsec,
+            zone: Zone::Fixed(Arc::from(""), offset),
+            mono: None,
+        },
+    };
+    time.format(layout)
+}
+
 // ---------------------------------------------------------------------------
 // Go's time.Time.
 

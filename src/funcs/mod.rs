@@ -21,6 +21,8 @@ pub(crate) mod url;
 
 use crate::gotmpl::FuncMap;
 
+pub(crate) use dates::format_parsed_time;
+
 /// Every function of this library, by template name.
 pub fn registry() -> FuncMap {
     let mut funcs = FuncMap::default();

@@ -10,6 +10,7 @@ mod files;
 mod gotmpl_conformance;
 mod lifecycle;
 mod patch;
+mod release_cli;
 mod sandbox;
 mod schema;
 mod show;
