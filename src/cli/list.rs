@@ -8,13 +8,12 @@ use anyhow::{Context as _, bail};
 use regex::Regex;
 use serde::Serialize;
 
+use crate::kube::labels::LabelSelector;
 use crate::release::{Release, Status};
 use crate::storage::{Query, Skipped, StoredRecord};
 
 use super::output::{ColorArgs, Format, GO_TIME_STRING, Palette, Table, encode_json, encode_yaml};
-use super::releases::{
-    LabelsFrom, Selector, highest_readable, record_labels, runtime, warn_skipped,
-};
+use super::releases::{LabelsFrom, highest_readable, record_labels, runtime, warn_skipped};
 use super::{Settings, print_stdout};
 
 /// Helm's default for `--max`.
@@ -161,7 +160,7 @@ pub enum Sort {
 pub struct ListOptions {
     pub states: StateMask,
     pub filter: Option<Regex>,
-    pub selector: Selector,
+    pub selector: LabelSelector,
     pub sort: Sort,
     /// 0 or less: no limit.
     pub max: i64,
@@ -219,7 +218,8 @@ impl ListArgs {
         Ok(ListOptions {
             states,
             filter,
-            selector: Selector::parse(&self.selector)?,
+            selector: LabelSelector::parse(&self.selector)
+                .map_err(|e| anyhow::anyhow!("--selector {:?}: {e}", self.selector))?,
             sort,
             max: self.max,
             offset,
@@ -264,7 +264,7 @@ pub fn select(options: &ListOptions, records: Vec<Listed>) -> Vec<Release> {
             .states
             .intersects(StateMask::of(&l.release.status()))
     });
-    kept.retain(|l| options.selector.matches(&l.labels));
+    kept.retain(|l| options.selector.matches_map(&l.labels));
     let mut releases: Vec<Release> = kept.into_iter().map(|l| l.release).collect();
     sort(&mut releases, options.sort);
     if options.offset >= releases.len() {

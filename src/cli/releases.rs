@@ -1,7 +1,7 @@
 //! What the read-only release commands share: a runtime for their storage
 //! calls, Helm's `releaseContent` (latest or one revision, with the labels
-//! Helm's drivers attach), label sets and selectors as Kubernetes prints and
-//! parses them, and the warning for records that could not be read.
+//! Helm's drivers attach), label sets as Kubernetes prints them, and the
+//! warning for records that could not be read.
 
 use std::collections::BTreeMap;
 
@@ -135,122 +135,6 @@ pub(crate) fn highest_readable(
     (None, skipped)
 }
 
-/// A label selector as `labels.Parse` reads it: comma-separated
-/// requirements `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`,
-/// `k notin (a,b)`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Selector {
-    requirements: Vec<Requirement>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Requirement {
-    In(String, Vec<String>),
-    NotIn(String, Vec<String>),
-    Exists(String),
-    DoesNotExist(String),
-}
-
-impl Selector {
-    pub fn parse(text: &str) -> anyhow::Result<Selector> {
-        let mut requirements = Vec::new();
-        for term in split_terms(text) {
-            let term = term.trim();
-            if term.is_empty() {
-                continue;
-            }
-            requirements.push(parse_requirement(term).with_context(|| {
-                format!("--selector {text:?}: unable to parse requirement {term:?}")
-            })?);
-        }
-        Ok(Selector { requirements })
-    }
-
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.requirements.iter().all(|r| match r {
-            Requirement::In(k, vs) => labels.get(k).is_some_and(|v| vs.contains(v)),
-            Requirement::NotIn(k, vs) => labels.get(k).is_none_or(|v| !vs.contains(v)),
-            Requirement::Exists(k) => labels.contains_key(k),
-            Requirement::DoesNotExist(k) => !labels.contains_key(k),
-        })
-    }
-}
-
-/// Commas inside `(...)` belong to a set, not between requirements.
-fn split_terms(text: &str) -> Vec<&str> {
-    let mut terms = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                terms.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    terms.push(&text[start..]);
-    terms
-}
-
-fn parse_requirement(term: &str) -> anyhow::Result<Requirement> {
-    let key_ok = |k: &str| {
-        !k.is_empty()
-            && k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
-    };
-    let value_ok = |v: &str| {
-        v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    };
-    if let Some(key) = term.strip_prefix('!') {
-        let key = key.trim();
-        if !key_ok(key) {
-            bail!("invalid label key {key:?}");
-        }
-        return Ok(Requirement::DoesNotExist(key.into()));
-    }
-    for (op, negated) in [("!=", true), ("==", false), ("=", false)] {
-        if let Some((key, value)) = term.split_once(op) {
-            let (key, value) = (key.trim(), value.trim());
-            if !key_ok(key) || !value_ok(value) {
-                bail!("invalid label key or value");
-            }
-            let values = vec![value.to_owned()];
-            return Ok(if negated {
-                Requirement::NotIn(key.into(), values)
-            } else {
-                Requirement::In(key.into(), values)
-            });
-        }
-    }
-    for (op, negated) in [(" notin ", true), (" in ", false)] {
-        if let Some((key, set)) = term.split_once(op) {
-            let key = key.trim();
-            let set = set.trim();
-            let Some(inner) = set.strip_prefix('(').and_then(|s| s.strip_suffix(')')) else {
-                bail!("a set must be written (a,b)");
-            };
-            let values: Vec<String> = inner.split(',').map(|v| v.trim().to_owned()).collect();
-            if !key_ok(key) || !values.iter().all(|v| value_ok(v)) {
-                bail!("invalid label key or value");
-            }
-            return Ok(if negated {
-                Requirement::NotIn(key.into(), values)
-            } else {
-                Requirement::In(key.into(), values)
-            });
-        }
-    }
-    if key_ok(term) {
-        return Ok(Requirement::Exists(term.into()));
-    }
-    bail!("expected k=v, k==v, k!=v, k, !k, k in (..) or k notin (..)")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,30 +145,6 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
-    }
-
-    #[test]
-    fn selectors_match_as_kubernetes_reads_them() {
-        let set = labels(&[("team", "a"), ("status", "deployed")]);
-        for (text, expected) in [
-            ("", true),
-            ("team=a", true),
-            ("team==a,status=deployed", true),
-            ("team!=a", false),
-            ("team!=b", true),
-            ("missing!=b", true),
-            ("team", true),
-            ("!team", false),
-            ("!other", true),
-            ("team in (a,b)", true),
-            ("team notin (a,b)", false),
-            ("team in (b), status=deployed", false),
-        ] {
-            let selector = Selector::parse(text).unwrap();
-            assert_eq!(selector.matches(&set), expected, "{text}");
-        }
-        assert!(Selector::parse("team=a=b").is_err());
-        assert!(Selector::parse("te am").is_err());
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Reaching a cluster the way Helm and kubectl do: the kubeconfig from
 //! `--kubeconfig`, else `$KUBECONFIG` (a list, merged), else `~/.kube/config`;
 //! the context from `--kube-context` or the current one; the namespace from
-//! `-n`, else the context's, else `default`.
+//! `-n`, else the context's, else `default`. Also Kubernetes' label rules
+//! ([`labels`]), shared by everything that writes or selects labels.
+
+pub mod labels;
 
 use std::path::PathBuf;
 

@@ -8,10 +8,11 @@ use serde_json::{Value, json};
 use super::api::{ApiRequest, ApiResponse, Cluster, DeleteOptions, served};
 use super::registry::base64_encode;
 use super::resources::ResourceType;
-use super::selector::{FieldSelector, LabelSelector};
+use super::selector::FieldSelector;
 use super::status::{self, ApiError};
 use super::validate;
 use super::watch::{WatchFilter, WatchPlan};
+use crate::kube::labels::LabelSelector;
 
 pub(super) fn selectors(req: &ApiRequest) -> Result<(LabelSelector, FieldSelector), ApiError> {
     let labels = LabelSelector::parse(req.param("labelSelector").unwrap_or_default())

@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::status::FieldError;
+use crate::kube::labels::{is_dns_label, is_dns_subdomain, is_label_value, is_qualified_name};
 
 /// Longest DNS-1123 subdomain (most object names).
 pub const DNS1123_SUBDOMAIN_MAX: usize = 253;
@@ -50,21 +51,8 @@ fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
     )
 }
 
-fn is_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
-}
-
-fn is_subdomain(s: &str) -> bool {
-    !s.is_empty() && s.split('.').all(is_label)
-}
-
 fn is_dns1035(s: &str) -> bool {
-    is_label(s) && s.as_bytes()[0].is_ascii_lowercase()
+    is_dns_label(s) && s.as_bytes()[0].is_ascii_lowercase()
 }
 
 /// The problems apimachinery reports for `name` under `rule` (empty when valid).
@@ -77,7 +65,7 @@ pub fn name_problems(name: &str, rule: NameRule) -> Vec<String> {
                     "must be no more than {DNS1123_SUBDOMAIN_MAX} characters"
                 ));
             }
-            if !is_subdomain(name) {
+            if !is_dns_subdomain(name) {
                 errs.push(regex_error(
                     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
                     SUBDOMAIN_FMT,
@@ -89,8 +77,8 @@ pub fn name_problems(name: &str, rule: NameRule) -> Vec<String> {
             if name.len() > DNS_LABEL_MAX {
                 errs.push(format!("must be no more than {DNS_LABEL_MAX} characters"));
             }
-            if !is_label(name) {
-                if is_subdomain(name) {
+            if !is_dns_label(name) {
+                if is_dns_subdomain(name) {
                     errs.push("must not contain dots".into());
                 } else {
                     errs.push(regex_error(
@@ -191,28 +179,6 @@ pub fn validate_annotations(meta: &Value) -> Vec<FieldError> {
     } else {
         Vec::new()
     }
-}
-
-fn is_name_part(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-}
-
-/// `prefix/name` with a DNS subdomain prefix, or a bare name part.
-pub fn is_qualified_name(s: &str) -> bool {
-    match s.split_once('/') {
-        Some((prefix, name)) => is_subdomain(prefix) && is_name_part(name),
-        None => is_name_part(s),
-    }
-}
-
-pub fn is_label_value(s: &str) -> bool {
-    s.is_empty() || is_name_part(s)
 }
 
 /// Decodes standard padded base64 as Go's `encoding/json` does for `[]byte`
@@ -340,13 +306,5 @@ mod tests {
         assert!(validate_annotations(&with(MAX_ANNOTATION_BYTES - 1)).is_empty());
         let past = validate_annotations(&with(MAX_ANNOTATION_BYTES));
         assert_eq!(past[0].body, "Too long: may not be more than 262144 bytes");
-    }
-
-    #[test]
-    fn label_syntax() {
-        assert!(is_qualified_name("app.kubernetes.io/name"));
-        assert!(!is_qualified_name("-x"));
-        assert!(is_label_value(""));
-        assert!(!is_label_value("a b"));
     }
 }

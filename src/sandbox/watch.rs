@@ -10,9 +10,10 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::reads::BOOKMARK_INTERVAL;
 use super::resources::ResourceType;
-use super::selector::{FieldSelector, LabelSelector};
+use super::selector::FieldSelector;
 use super::status::ApiError;
 use super::store::{Event, EventType};
+use crate::kube::labels::LabelSelector;
 
 /// What a watch selects.
 #[derive(Debug)]

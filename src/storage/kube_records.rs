@@ -32,6 +32,7 @@ use kube::core::Status as ApiStatus;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::kube::labels::is_label_value;
 use crate::release::{GoTime, Release, Status, codec};
 
 use super::{
@@ -53,10 +54,6 @@ pub const PAGE_SIZE: u32 = 500;
 
 /// The key of a record's body in the object's `data`.
 const DATA_KEY: &str = "release";
-
-/// Longest label value Kubernetes accepts; release names past it can't be
-/// selected by label (Helm refuses them the same way).
-const MAX_LABEL_VALUE: usize = 63;
 
 /// How one kind of object holds a record.
 pub trait RecordObject:
@@ -315,17 +312,6 @@ fn is_too_long(status: &ApiStatus) -> bool {
     cause || status.message.contains("Too long")
 }
 
-/// Kubernetes' label value rule: at most 63 characters, alphanumerics with
-/// `-`, `_`, `.` inside.
-fn is_label_value(value: &str) -> bool {
-    let inner = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    value.len() <= MAX_LABEL_VALUE
-        && (value.is_empty()
-            || (value.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && value.ends_with(|c: char| c.is_ascii_alphanumeric())
-                && value.chars().all(inner)))
-}
-
 /// The label selector for a query, as Helm's `List` and `Query` build it.
 fn selector(query: &Query) -> Result<String, StorageError> {
     let mut selector = format!("owner={OWNER}");
@@ -545,6 +531,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kube::labels::MAX_LABEL_VALUE;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
