@@ -7,6 +7,7 @@ mod archive;
 mod chart_dir;
 mod charts;
 mod files;
+mod fixtures;
 mod gotmpl_conformance;
 mod lifecycle;
 mod patch;

@@ -5,103 +5,43 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use serde_json::Value;
-use wheelhouse::sandbox::{Options, Sandbox};
 
-fn shared() -> &'static Sandbox {
-    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
-    SANDBOX.get_or_init(|| Sandbox::start(Options::default()).expect("sandbox starts"))
-}
+use crate::fixtures::{HelmRef, Run, SharedSandbox, Wheelhouse, without_helm, write_chart};
 
-fn kubeconfig() -> &'static Path {
-    static PATH: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, p) = PATH.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("kubeconfig");
-        shared().write_kubeconfig(&p).unwrap();
-        (dir, p)
-    });
-    p
-}
-
-fn helm_ref() -> PathBuf {
-    std::env::var_os("HELM_REF")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/helm-ref"))
-}
-
-fn without_helm() -> bool {
-    let skip = std::env::var_os("WHEELHOUSE_WITHOUT_HELM_REF").is_some();
-    if skip {
-        eprintln!("skipped: helm-ref is not installed on this machine");
-    }
-    skip
-}
+static SANDBOX: SharedSandbox = SharedSandbox::new();
 
 /// The test PostgreSQL's connection string (scripts/test starts one), if any.
 fn postgres() -> Option<String> {
     std::env::var("WHEELHOUSE_TEST_POSTGRES").ok()
 }
 
-/// `command` with the SQL driver's connection string set, when there is one.
-fn with_sql(mut command: Command) -> Command {
-    if let Some(url) = postgres() {
-        command.env("HELM_DRIVER_SQL_CONNECTION_STRING", url);
-    }
-    command
+/// The SQL driver's connection string, as the environment variable Helm and
+/// wheelhouse read it from, when there is one.
+fn sql_env() -> Option<(&'static str, String)> {
+    postgres().map(|url| ("HELM_DRIVER_SQL_CONNECTION_STRING", url))
 }
 
 fn helm(driver: &str, ns: &str, args: &[&str]) -> Value {
-    let out = with_sql(Command::new(helm_ref()))
-        .arg("--kubeconfig")
-        .arg(kubeconfig())
-        .args(["--driver", driver, "-n", ns])
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "helm-ref {args:?}: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&stdout).unwrap_or(Value::String(stdout))
+    HelmRef::new(SANDBOX.kubeconfig(), driver, ns)
+        .envs(sql_env())
+        .ok(args)
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+fn wheelhouse_in(driver: &str) -> Wheelhouse {
+    Wheelhouse::new(SANDBOX.kubeconfig())
+        .driver(driver)
+        .envs(sql_env())
 }
 
 fn wheelhouse(driver: &str, args: &[&str]) -> Run {
-    let out = with_sql(Command::new(env!("CARGO_BIN_EXE_wheelhouse")))
-        .args(args)
-        .env("KUBECONFIG", kubeconfig())
-        .env("HELM_DRIVER", driver)
-        .env_remove("HELM_NAMESPACE")
-        .env_remove("HELM_COLOR")
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    wheelhouse_in(driver).run(args)
 }
 
 /// Output of a command that must succeed.
 fn ok(driver: &str, args: &[&str]) -> String {
-    let run = wheelhouse(driver, args);
-    assert_eq!(
-        run.code, 0,
-        "wheelhouse {args:?}: {}{}",
-        run.stdout, run.stderr
-    );
-    run.stdout
+    wheelhouse_in(driver).ok(args)
 }
 
 fn json(driver: &str, args: &[&str]) -> Value {
@@ -109,39 +49,32 @@ fn json(driver: &str, args: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {out}"))
 }
 
-fn chart(dir: &Path) -> String {
-    let chart = dir.join("demo");
-    std::fs::create_dir_all(chart.join("templates")).unwrap();
-    std::fs::write(
-        chart.join("Chart.yaml"),
+const DEMO_CHART: [(&str, &str); 5] = [
+    (
+        "Chart.yaml",
         "apiVersion: v2\nname: demo\nversion: 0.1.0\nappVersion: \"1.0\"\nannotations:\n  tier: web\n",
-    )
-    .unwrap();
-    std::fs::write(chart.join("values.yaml"), "a: x\nreplicas: 2\n").unwrap();
-    std::fs::write(
-        chart.join("templates/objects.yaml"),
+    ),
+    ("values.yaml", "a: x\nreplicas: 2\n"),
+    (
+        "templates/objects.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  a: {{ .Values.a | quote }}\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-s\nstringData:\n  password: {{ .Values.a | quote }}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        chart.join("templates/deploy.yaml"),
+    ),
+    (
+        "templates/deploy.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-app\nspec:\n  selector:\n    matchLabels:\n      app: {{ .Release.Name }}\n  template:\n    metadata:\n      labels:\n        app: {{ .Release.Name }}\n    spec:\n      containers:\n      - name: c\n        image: nginx\n",
-    )
-    .unwrap();
-    std::fs::write(
-        chart.join("templates/NOTES.txt"),
+    ),
+    (
+        "templates/NOTES.txt",
         "Installed {{ .Release.Name }} & more\n",
-    )
-    .unwrap();
-    chart.to_string_lossy().into_owned()
-}
+    ),
+];
 
 /// A pod the release's Deployment selects (the sandbox runs no controllers).
 fn pod_of(ns: &str, release: &str) {
     use k8s_openapi::api::core::v1::Pod;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let client = shared().client().await.unwrap();
+        let client = SANDBOX.client().await;
         let pod: Pod = serde_json::from_value(serde_json::json!({
             "metadata": {"name": format!("{release}-app-1"), "labels": {"app": release}},
             "spec": {"containers": [{"name": "c", "image": "nginx"}]},
@@ -167,7 +100,7 @@ fn list_history_status_and_get_show_what_helm_recorded() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
+    let chart = write_chart(dir.path(), "demo", &DEMO_CHART);
     let ns = "cli-secret";
     helm(
         "secret",
@@ -387,7 +320,7 @@ fn configmap_records_list_across_namespaces() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
+    let chart = write_chart(dir.path(), "demo", &DEMO_CHART);
     helm(
         "configmap",
         "cli-cm-a",
@@ -483,10 +416,11 @@ fn sdk(python: &Path, driver: &str, ns: &str, call: &str, args: &[&str]) -> Stri
         kc, driver, ns, call = sys.argv[1:5]\n\
         cfg = helm.Config(kubeconfig_path=kc, namespace=ns, storage_driver=driver)\n\
         sys.stdout.write(_native.call_string(call, cfg._raw(), *sys.argv[5:]))\n";
-    let out = with_sql(Command::new(python))
+    let out = Command::new(python)
+        .envs(sql_env())
         .arg("-c")
         .arg(script)
-        .arg(kubeconfig())
+        .arg(SANDBOX.kubeconfig())
         .args([driver, ns, call])
         .args(args)
         .output()
@@ -509,7 +443,7 @@ fn list_selection_and_metadata_match_helms_own_actions() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
+    let chart = write_chart(dir.path(), "demo", &DEMO_CHART);
     let ns = "cli-select";
     helm(
         "secret",
@@ -595,7 +529,7 @@ fn corrupt_record(ns: &str, name: &str, version: i64) {
     use k8s_openapi::api::core::v1::Secret;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let client = shared().client().await.unwrap();
+        let client = SANDBOX.client().await;
         let secret: Secret = serde_json::from_value(serde_json::json!({
             "metadata": {
                 "name": format!("sh.helm.release.v1.{name}.v{version}"),
@@ -618,7 +552,7 @@ fn an_unreadable_latest_record_falls_back_to_the_newest_readable_one() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
+    let chart = write_chart(dir.path(), "demo", &DEMO_CHART);
     let ns = "cli-corrupt";
     helm(
         "secret",
@@ -670,7 +604,7 @@ fn sql_records_read_as_helm_reads_them() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
+    let chart = write_chart(dir.path(), "demo", &DEMO_CHART);
     // The database outlives the sandbox; a namespace of its own keeps runs apart.
     let ns = format!(
         "cli-sql-{}-{}",

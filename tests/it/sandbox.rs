@@ -3,9 +3,8 @@
 //! (helm-ref) with its secret and configmap drivers. One server is shared by
 //! the module; each test works in its own namespace.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
@@ -19,31 +18,26 @@ use kube::core::Status;
 use serde_json::{Value, json};
 use wheelhouse::sandbox::{NEVER_READY_ANNOTATION, Options, Sandbox};
 
+use crate::fixtures::{
+    HelmRef, SharedSandbox, create_namespaces, helm_statuses, without_helm, write_chart,
+};
+
+static SANDBOX: SharedSandbox = SharedSandbox::new();
+
 fn shared() -> &'static Sandbox {
-    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
-    SANDBOX.get_or_init(|| Sandbox::start(Options::default()).expect("sandbox starts"))
+    SANDBOX.sandbox()
 }
 
-/// A kubeconfig file for the shared sandbox, written once.
 fn kubeconfig() -> &'static Path {
-    static PATH: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, p) = PATH.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("kubeconfig");
-        shared().write_kubeconfig(&p).unwrap();
-        (dir, p)
-    });
-    p
+    SANDBOX.kubeconfig()
 }
 
 async fn client() -> kube::Client {
-    shared().client().await.unwrap()
+    SANDBOX.client().await
 }
 
 async fn namespace(client: &kube::Client, name: &str) {
-    let api: Api<Namespace> = Api::all(client.clone());
-    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
-    api.create(&PostParams::default(), &ns).await.unwrap();
+    create_namespaces(client, &[name]).await;
 }
 
 /// A raw request; Err is the Status of a failure.
@@ -1236,65 +1230,30 @@ async fn openapi_v2_is_served_as_json_and_refused_as_protobuf_only() {
     assert_eq!((code, &doc["swagger"]), (200, &json!("2.0")));
 }
 
-/// helm-ref: `$HELM_REF`, else `../shared/tools/helm-ref` beside the repository.
-fn helm_ref() -> PathBuf {
-    std::env::var_os("HELM_REF")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/helm-ref"))
-}
-
 fn helm(driver: &str, ns: &str, args: &[&str]) -> Result<Value, String> {
-    let path = helm_ref();
-    assert!(
-        path.exists(),
-        "helm-ref not found at {} (set HELM_REF)",
-        path.display()
-    );
-    let out = Command::new(&path)
-        .arg("--kubeconfig")
-        .arg(kubeconfig())
-        .args(["--driver", driver, "-n", ns])
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    if !out.status.success() {
-        return Err(format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)));
-    }
-    Ok(serde_json::from_str(&stdout).unwrap_or(Value::String(stdout)))
+    HelmRef::new(kubeconfig(), driver, ns).run(args)
 }
 
-fn demo_chart(dir: &Path) -> PathBuf {
-    let chart = dir.join("demo");
-    std::fs::create_dir_all(chart.join("templates")).unwrap();
-    std::fs::write(
-        chart.join("Chart.yaml"),
-        "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
-    )
-    .unwrap();
-    std::fs::write(
-        chart.join("templates/cm.yaml"),
+const DEMO_CHART: [(&str, &str); 3] = [
+    ("Chart.yaml", "apiVersion: v2\nname: demo\nversion: 0.1.0\n"),
+    (
+        "templates/cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  a: {{ .Values.a | default \"x\" | quote }}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        chart.join("templates/deploy.yaml"),
+    ),
+    (
+        "templates/deploy.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\n  {{- if .Values.neverReady }}\n  annotations:\n    sandbox.wheelhouse.dev/never-ready: \"true\"\n  {{- end }}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: app\n        image: nginx:1\n",
-    )
-    .unwrap();
-    chart
-}
+    ),
+];
 
 #[tokio::test]
 async fn helm_manages_releases_with_both_drivers() {
-    // scripts/test sets this, with a warning, only on a machine without helm-ref.
-    if std::env::var_os("WHEELHOUSE_WITHOUT_HELM_REF").is_some() {
-        eprintln!("skipped: helm-ref is not installed on this machine");
+    if without_helm() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let chart = demo_chart(dir.path());
-    let chart = chart.to_str().unwrap();
+    let chart = write_chart(dir.path(), "demo", &DEMO_CHART);
+    let chart = chart.as_str();
     let c = client().await;
     for driver in ["secret", "configmap"] {
         let ns = format!("helm-{driver}");
@@ -1322,12 +1281,7 @@ async fn helm_manages_releases_with_both_drivers() {
         assert_eq!(cms.get("r-cm").await.unwrap().data.unwrap()["a"], "x");
 
         let history = helm(driver, &ns, &["history", "r"]).unwrap();
-        let statuses: Vec<&str> = history
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| h["status"].as_str().unwrap())
-            .collect();
+        let statuses = helm_statuses(&history);
         assert_eq!(
             statuses,
             vec!["superseded", "superseded", "deployed"],

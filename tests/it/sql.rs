@@ -5,17 +5,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio_postgres::{Client, NoTls};
 use wheelhouse::release::{Release, Status};
-use wheelhouse::sandbox::{Options, Sandbox};
 use wheelhouse::storage::sql::{ConnectionSettings, SslMode};
 use wheelhouse::storage::{Sql, Storage};
 
+use crate::fixtures::{HelmRef, SharedSandbox, Wheelhouse, without_helm, write_chart};
 use crate::lifecycle::{Story, story_release};
 
 /// The server's connection string, or `None` when the run opted out with
@@ -165,31 +163,14 @@ async fn schema_of(db: &ConnectionSettings) -> Vec<String> {
     facts
 }
 
-/// A sandbox cluster and its kubeconfig: helm-ref wants one even for `sql`.
+static SANDBOX: SharedSandbox = SharedSandbox::new();
+
+/// A sandbox cluster's kubeconfig: helm-ref wants one even for `sql`.
 fn kubeconfig() -> Option<&'static Path> {
-    if std::env::var_os("WHEELHOUSE_WITHOUT_HELM_REF").is_some() {
-        eprintln!("skipped: helm-ref is not installed on this machine");
+    if without_helm() {
         return None;
     }
-    static KUBECONFIG: OnceLock<(Sandbox, tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, _, path) = KUBECONFIG.get_or_init(|| {
-        let sandbox = Sandbox::start(Options {
-            ready_delay: Duration::ZERO,
-            ..Options::default()
-        })
-        .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("kubeconfig");
-        sandbox.write_kubeconfig(&path).unwrap();
-        (sandbox, dir, path)
-    });
-    Some(path)
-}
-
-fn helm_ref() -> PathBuf {
-    std::env::var_os("HELM_REF")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/helm-ref"))
+    Some(SANDBOX.kubeconfig())
 }
 
 /// Runs helm-ref with the sql driver on `db`; its JSON answer, or its error text.
@@ -199,36 +180,21 @@ fn helm(
     ns: &str,
     args: &[&str],
 ) -> Result<Value, String> {
-    let out = Command::new(helm_ref())
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(["--driver", "sql", "-n", ns])
-        .args(args)
-        .env("HELM_DRIVER_SQL_CONNECTION_STRING", lib_pq_string(db))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    if !out.status.success() {
-        return Err(format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)));
-    }
-    Ok(serde_json::from_str(&stdout).unwrap_or(Value::String(stdout)))
+    HelmRef::new(kubeconfig, "sql", ns)
+        .envs([("HELM_DRIVER_SQL_CONNECTION_STRING", lib_pq_string(db))])
+        .run(args)
 }
 
-fn demo_chart(dir: &Path) -> String {
-    let chart = dir.join("demo");
-    std::fs::create_dir_all(chart.join("templates")).unwrap();
-    std::fs::write(
-        chart.join("Chart.yaml"),
+const DEMO_CHART: [(&str, &str); 2] = [
+    (
+        "Chart.yaml",
         "apiVersion: v2\nname: demo\nversion: 0.1.0\nappVersion: \"1.0\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        chart.join("templates/cm.yaml"),
+    ),
+    (
+        "templates/cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  a: {{ .Values.a | default \"x\" | quote }}\n",
-    )
-    .unwrap();
-    chart.to_str().unwrap().to_owned()
-}
+    ),
+];
 
 /// (revision, status) pairs of a helm-ref history/list answer.
 fn helm_revisions(answer: &Value) -> Vec<(i64, String)> {
@@ -287,7 +253,7 @@ async fn helm_and_wheelhouse_share_one_database_in_either_order() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let chart = demo_chart(dir.path());
+    let chart = write_chart(dir.path(), "demo", &DEMO_CHART);
 
     // Helm creates the tables and two revisions; wheelhouse reads them as Helm does.
     let ns = "sql-helm-first";
@@ -818,33 +784,22 @@ async fn storage_migrate_moves_helms_secrets_into_postgresql() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let chart = demo_chart(dir.path());
+    let chart = write_chart(dir.path(), "demo", &DEMO_CHART);
     let ns = "sql-migrate";
-    let in_secrets = |args: &[&str]| {
-        let out = Command::new(helm_ref())
-            .arg("--kubeconfig")
-            .arg(kubeconfig)
-            .args(["--driver", "secret", "-n", ns])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
-    };
+    let in_secrets = |args: &[&str]| HelmRef::new(kubeconfig, "secret", ns).ok(args);
     in_secrets(&["install", "m", &chart, "--create-namespace"]);
     in_secrets(&["upgrade", "m", &chart, "--set", "a=b"]);
     let migrate = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_wheelhouse"))
-            .args([
+        let args = [
+            &[
                 "storage", "migrate", "--from", "secret", "--to", "sql", "-n", ns,
-            ])
-            .args(extra)
-            .env("KUBECONFIG", kubeconfig)
-            .env("HELM_DRIVER_SQL_CONNECTION_STRING", lib_pq_string(&db))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-        String::from_utf8(out.stdout).unwrap()
+            ],
+            extra,
+        ]
+        .concat();
+        Wheelhouse::new(kubeconfig)
+            .envs([("HELM_DRIVER_SQL_CONNECTION_STRING", lib_pq_string(&db))])
+            .ok(&args)
     };
 
     let dry = migrate(&["--dry-run"]);

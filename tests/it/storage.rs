@@ -4,55 +4,33 @@
 //! One sandbox serves the module; each test works in its own namespaces.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use k8s_openapi::ByteString;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams, PostParams};
 use serde_json::{Value, json};
 use wheelhouse::release::codec::{self, MAX_DECODED_RELEASE_BYTES, decode_json, to_go_json};
 use wheelhouse::release::{Release, Status};
-use wheelhouse::sandbox::{Options, Sandbox};
 use wheelhouse::storage::seed::{SeedPlan, sample_release, seed};
 
+use crate::fixtures::{
+    HelmRef, SharedSandbox, create_namespaces, helm_ref, helm_statuses, without_helm, write_chart,
+};
 use crate::lifecycle::{Story, labelled, versions};
 use wheelhouse::storage::{
     ConfigMaps, Driver, MAX_RECORD_BYTES, Memory, PAGE_SIZE, Secrets, Storage, StorageError,
     record_key,
 };
 
-fn shared() -> &'static Sandbox {
-    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
-    SANDBOX.get_or_init(|| Sandbox::start(Options::default()).expect("sandbox starts"))
-}
-
-fn kubeconfig() -> &'static Path {
-    static PATH: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, p) = PATH.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("kubeconfig");
-        shared().write_kubeconfig(&p).unwrap();
-        (dir, p)
-    });
-    p
-}
+static SANDBOX: SharedSandbox = SharedSandbox::new();
 
 async fn client() -> kube::Client {
-    shared().client().await.unwrap()
-}
-
-async fn namespaces(client: &kube::Client, names: &[&str]) {
-    let api: Api<Namespace> = Api::all(client.clone());
-    for name in names {
-        let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
-        api.create(&PostParams::default(), &ns).await.unwrap();
-    }
+    SANDBOX.client().await
 }
 
 /// The drivers that keep records in the cluster, by Helm's `--driver` name.
@@ -75,7 +53,7 @@ async fn lifecycle_in_memory() {
 #[tokio::test]
 async fn lifecycle_in_secrets() {
     let c = client().await;
-    namespaces(&c, &["sec-a", "sec-b", "sec-c", "sec-d"]).await;
+    create_namespaces(&c, &["sec-a", "sec-b", "sec-c", "sec-d"]).await;
     Story::Driver
         .run(kube_driver("secret", c.clone()), "sec-a", "sec-b")
         .await;
@@ -87,7 +65,7 @@ async fn lifecycle_in_secrets() {
 #[tokio::test]
 async fn lifecycle_in_configmaps() {
     let c = client().await;
-    namespaces(&c, &["cm-a", "cm-b", "cm-c", "cm-d"]).await;
+    create_namespaces(&c, &["cm-a", "cm-b", "cm-c", "cm-d"]).await;
     Story::Driver
         .run(kube_driver("configmap", c.clone()), "cm-a", "cm-b")
         .await;
@@ -99,7 +77,7 @@ async fn lifecycle_in_configmaps() {
 #[tokio::test]
 async fn records_are_kept_as_helm_keeps_them() {
     let c = client().await;
-    namespaces(&c, &["shape"]).await;
+    create_namespaces(&c, &["shape"]).await;
     let release = labelled(sample_release("shape", "web", 1, Status::PendingInstall));
     Secrets::new(c.clone()).create(&release).await.unwrap();
     ConfigMaps::new(c.clone()).create(&release).await.unwrap();
@@ -225,7 +203,7 @@ async fn corrupt_records_are_reported_by_name_and_hide_nothing() {
     let c = client().await;
     for kind in KUBE_DRIVERS {
         let ns = format!("corrupt-{kind}");
-        namespaces(&c, &[&ns]).await;
+        create_namespaces(&c, &[&ns]).await;
         let driver = kube_driver(kind, c.clone());
         driver
             .create(&sample_release(&ns, "good", 1, Status::Deployed))
@@ -353,7 +331,7 @@ async fn records_past_the_object_limit_are_refused_before_sending() {
     let c = client().await;
     for kind in KUBE_DRIVERS {
         let ns = format!("limit-{kind}");
-        namespaces(&c, &[&ns]).await;
+        create_namespaces(&c, &[&ns]).await;
         let driver = kube_driver(kind, c.clone());
         let big = with_noise(&ns, "big", MAX_RECORD_BYTES + 4096);
         let err = driver.create(&big).await.unwrap_err();
@@ -397,7 +375,7 @@ async fn records_past_the_object_limit_are_refused_before_sending() {
 #[tokio::test]
 async fn scans_page_through_more_records_than_one_page() {
     let c = client().await;
-    namespaces(&c, &["paged"]).await;
+    create_namespaces(&c, &["paged"]).await;
     let driver = kube_driver("secret", c.clone());
     let plan = SeedPlan {
         namespaces: vec!["paged".into()],
@@ -427,60 +405,25 @@ async fn scans_page_through_more_records_than_one_page() {
     assert_eq!(history.len(), 10);
 }
 
-/// helm-ref: `$HELM_REF`, else `../shared/tools/helm-ref` beside the repository.
-fn helm_ref() -> PathBuf {
-    std::env::var_os("HELM_REF")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/helm-ref"))
-}
-
-fn without_helm() -> bool {
-    // scripts/test sets this, with a warning, only on a machine without helm-ref.
-    let skip = std::env::var_os("WHEELHOUSE_WITHOUT_HELM_REF").is_some();
-    if skip {
-        eprintln!("skipped: helm-ref is not installed on this machine");
-    }
-    skip
-}
-
 fn helm(driver: &str, ns: &str, args: &[&str]) -> Value {
-    let out = Command::new(helm_ref())
-        .arg("--kubeconfig")
-        .arg(kubeconfig())
-        .args(["--driver", driver, "-n", ns])
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "helm-ref {args:?}: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&stdout).unwrap_or(Value::String(stdout))
+    HelmRef::new(SANDBOX.kubeconfig(), driver, ns).ok(args)
 }
 
-fn chart(dir: &Path) -> String {
-    let chart = dir.join("demo");
-    std::fs::create_dir_all(chart.join("templates")).unwrap();
-    std::fs::write(
-        chart.join("Chart.yaml"),
+const DEMO_CHART: [(&str, &str); 4] = [
+    (
+        "Chart.yaml",
         "apiVersion: v2\nname: demo\nversion: 0.1.0\nappVersion: \"1.0\"\n",
-    )
-    .unwrap();
-    std::fs::write(chart.join("values.yaml"), "a: x\n").unwrap();
-    std::fs::write(
-        chart.join("templates/cm.yaml"),
+    ),
+    ("values.yaml", "a: x\n"),
+    (
+        "templates/cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  a: {{ .Values.a | quote }}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        chart.join("templates/NOTES.txt"),
+    ),
+    (
+        "templates/NOTES.txt",
         "Installed <{{ .Release.Name }}> & more\n",
-    )
-    .unwrap();
-    chart.to_string_lossy().into_owned()
-}
+    ),
+];
 
 /// The JSON Helm stored in a record, straight from the object.
 async fn stored_json(c: &kube::Client, kind: &str, ns: &str, key: &str) -> Vec<u8> {
@@ -506,7 +449,7 @@ async fn what_helm_writes_reads_back_byte_for_byte() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
+    let chart = write_chart(dir.path(), "demo", &DEMO_CHART);
     let c = client().await;
     for kind in KUBE_DRIVERS {
         let ns = format!("from-helm-{kind}");
@@ -564,7 +507,7 @@ async fn what_we_write_helm_lists_shows_and_rolls_back_to() {
     let c = client().await;
     for kind in KUBE_DRIVERS {
         let ns = format!("to-helm-{kind}");
-        namespaces(&c, &[&ns]).await;
+        create_namespaces(&c, &[&ns]).await;
         let driver = kube_driver(kind, c.clone());
         driver
             .create(&labelled(sample_release(
@@ -601,12 +544,7 @@ async fn what_we_write_helm_lists_shows_and_rolls_back_to() {
         );
         assert_eq!(row["labels"]["team"], "blue", "{listed}");
         let history = helm(kind, &ns, &["history", "ours"]);
-        let statuses: Vec<&str> = history
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| h["status"].as_str().unwrap())
-            .collect();
+        let statuses = helm_statuses(&history);
         assert_eq!(statuses, vec!["superseded", "deployed"], "{history}");
         let all = helm(kind, &ns, &["get-all", "ours", "--revision", "1"]);
         let first = sample_release(&ns, "ours", 1, Status::Superseded);
@@ -663,7 +601,7 @@ async fn latest_over_ten_thousand_records() {
     let c = client().await;
     let names: Vec<String> = (0..10).map(|i| format!("bench-{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    namespaces(&c, &refs).await;
+    create_namespaces(&c, &refs).await;
     let plan = SeedPlan {
         namespaces: names.clone(),
         releases: 1000,
@@ -699,7 +637,7 @@ async fn latest_over_ten_thousand_records() {
             .args(["-f", "%M"])
             .arg(helm_ref())
             .arg("--kubeconfig")
-            .arg(kubeconfig())
+            .arg(SANDBOX.kubeconfig())
             .args(["--driver", "secret", "list", "-A"])
             .output()
             .unwrap();
