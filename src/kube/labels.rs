@@ -309,6 +309,11 @@ impl LabelSelector {
         Ok(LabelSelector { requirements: reqs })
     }
 
+    /// Whether this selects everything (no requirements).
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty()
+    }
+
     /// Matches an object's `metadata.labels` (absent labels are an empty set).
     pub fn matches(&self, labels: Option<&Map<String, Value>>) -> bool {
         self.matches_with(|key| labels.and_then(|l| l.get(key)).and_then(Value::as_str))

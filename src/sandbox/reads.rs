@@ -23,7 +23,12 @@ pub(super) fn selectors(req: &ApiRequest) -> Result<(LabelSelector, FieldSelecto
 }
 
 pub(super) fn matches(obj: &Value, labels: &LabelSelector, fields: &FieldSelector) -> bool {
-    let l = obj.pointer("/metadata/labels").and_then(Value::as_object);
+    // Run for every stored object of a list: plain lookups, not a JSON
+    // pointer, which allocates per segment.
+    let l = obj
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .and_then(Value::as_object);
     labels.matches(l) && fields.matches(obj)
 }
 
@@ -51,10 +56,10 @@ pub(super) fn list(
     let mut items = Vec::new();
     let mut next = None;
     let mut remaining = 0usize;
-    for (key, obj) in c.store.list(&rt.store_key(), ns) {
-        if start.as_ref().is_some_and(|s| key <= s) {
-            continue;
-        }
+    // Like the apiserver, remainingItemCount is only given for unselective
+    // lists; with a selector the page ends as soon as it is full.
+    let selective = !labels.is_empty() || !fields.is_empty();
+    for (key, obj) in c.store.list_after(&rt.store_key(), ns, start.as_ref()) {
         if !matches(obj, &labels, &fields) {
             continue;
         }
@@ -63,6 +68,9 @@ pub(super) fn list(
                 next = items
                     .last()
                     .map(|(k, _): &((String, String), &Value)| k.clone());
+            }
+            if selective {
+                break;
             }
             remaining += 1;
             continue;
@@ -83,7 +91,9 @@ pub(super) fn list(
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if let Some((n, name)) = next {
         meta["continue"] = json!(encode_continue(&n, &name));
-        meta["remainingItemCount"] = json!(remaining);
+        if !selective {
+            meta["remainingItemCount"] = json!(remaining);
+        }
     }
     let (kind, api_version) = match metadata_only {
         true => ("PartialObjectMetadataList".to_owned(), META_V1.to_owned()),

@@ -36,11 +36,16 @@ impl FieldSelector {
         Ok(FieldSelector { terms })
     }
 
+    /// Whether this selects everything (no terms).
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
     pub fn matches(&self, obj: &Value) -> bool {
         self.terms.iter().all(|(field, equal, want)| {
             let have = match field.as_str() {
-                "metadata.name" => obj.pointer("/metadata/name"),
-                _ => obj.pointer("/metadata/namespace"),
+                "metadata.name" => obj.get("metadata").and_then(|m| m.get("name")),
+                _ => obj.get("metadata").and_then(|m| m.get("namespace")),
             }
             .and_then(Value::as_str)
             .unwrap_or_default();

@@ -6,6 +6,7 @@
 //! a write belong to the handlers; controllers write through the same calls.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -89,11 +90,28 @@ impl Store {
         resource: &str,
         ns: Option<&'a str>,
     ) -> impl Iterator<Item = (&'a (String, String), &'a Arc<Value>)> + 'a {
+        self.list_after(resource, ns, None)
+    }
+
+    /// [`Store::list`] from just after the key `after` (a continue token's
+    /// position): pages start where the last one ended instead of walking
+    /// the keys before them again.
+    pub fn list_after<'a>(
+        &'a self,
+        resource: &str,
+        ns: Option<&'a str>,
+        after: Option<&(String, String)>,
+    ) -> impl Iterator<Item = (&'a (String, String), &'a Arc<Value>)> + 'a {
+        let from = match (after, ns) {
+            (Some(key), _) => Bound::Excluded(key.clone()),
+            (None, Some(ns)) => Bound::Included((ns.to_owned(), String::new())),
+            (None, None) => Bound::Unbounded,
+        };
         self.objects
             .get(resource)
             .into_iter()
-            .flat_map(|m| m.iter())
-            .filter(move |((n, _), _)| ns.is_none_or(|want| want == n))
+            .flat_map(move |m| m.range((from.clone(), Bound::Unbounded)))
+            .take_while(move |((n, _), _)| ns.is_none_or(|want| want == n))
     }
 
     pub fn resources(&self) -> impl Iterator<Item = (&String, &Objects)> {
