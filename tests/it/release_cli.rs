@@ -393,6 +393,30 @@ fn missing_releases_and_bad_names_fail_like_helm() {
     );
     assert_eq!(ok("secret", &["list", "-n", ns, "-o", "json"]), "[]\n");
     assert_eq!(ok("secret", &["list", "-n", ns, "--no-headers"]), "\n");
+
+    // A driver Helm doesn't know, and an unreachable database: one line each.
+    let run = wheelhouse("etcd", &["list", "-n", ns]);
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            1,
+            "Error: unknown storage driver \"etcd\" in HELM_DRIVER; use secret (the default), configmap, memory or sql\n"
+        )
+    );
+    let run = Wheelhouse::new(SANDBOX.kubeconfig())
+        .driver("sql")
+        .envs([(
+            "HELM_DRIVER_SQL_CONNECTION_STRING",
+            "postgresql://helm:hunter2@127.0.0.1:1/helm?sslmode=disable",
+        )])
+        .run(&["list", "-n", ns]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("Error: ") && run.stderr.contains("127.0.0.1:1"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
 }
 
 /// The Python SDK under helm-ref (`$HELM_REF_VENV`, else its usual place),
