@@ -81,37 +81,7 @@ async fn sql_storage(connection_string: &str) -> Storage {
     Storage::new(Box::new(driver))
 }
 
-/// Resident memory of this process (Linux `VmRSS` or `VmHWM`), in KiB.
-fn memory_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with(field))?;
-            line.split_whitespace().nth(1)?.parse().ok()
-        })
-        .unwrap_or(0)
-}
-
-/// How far one `latest(None)` raises the peak above the resident memory
-/// before it, the client already connected and warmed by one listing: what
-/// the script's Helm figure measures of Helm. Written beside criterion's
-/// estimates for the script to read.
-fn record_list_growth(rt: &tokio::runtime::Runtime, name: &str, storage: &Storage) {
-    rt.block_on(storage.latest(None)).expect("latest");
-    // Writing 5 to clear_refs resets the peak (VmHWM) to the current RSS.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let before = memory_kib("VmRSS:");
-    let listed = rt.block_on(storage.latest(None)).expect("latest");
-    let growth = memory_kib("VmHWM:").saturating_sub(before);
-    drop(listed);
-    let dir = std::path::Path::new("target/criterion").join(format!("storage_{name}"));
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join("list_growth_kib"), growth.to_string());
-    eprintln!("storage/{name}: one list of all namespaces raised the peak by {growth} KiB");
-}
-
 fn bench_backend(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, storage: &Storage) {
-    record_list_growth(rt, name, storage);
     let (namespace, release) = plan().release(0);
     let mut group = c.benchmark_group(format!("storage/{name}"));
     group.sample_size(10);
