@@ -40,8 +40,12 @@ use super::{
     custom_labels, record_key,
 };
 
-/// How many bodies `latest` fetches at once after choosing them by label.
+/// How many body requests `latest` has in flight after choosing by label.
 pub const FETCH_CONCURRENCY: usize = 16;
+
+/// Release names per `name in (...)` body query, which keeps its URL short
+/// (names are at most 53 characters).
+pub const NAMES_PER_QUERY: usize = 100;
 
 /// Kubernetes refuses a Secret or ConfigMap whose data values add up to more
 /// than this (`MaxSecretSize`, also the ConfigMap limit). A record's data is
@@ -127,6 +131,18 @@ impl RecordObject for ConfigMap {
     }
 }
 
+/// Bodies `latest` asks for: one record by name, or the chosen records of
+/// several releases that share a namespace and revision.
+enum Fetch {
+    One(RecordHeader),
+    Batch {
+        namespace: String,
+        version: i64,
+        keys: Vec<String>,
+        names: Vec<String>,
+    },
+}
+
 /// Releases kept in objects of kind `K`, in whichever namespace each call names.
 pub struct KubeRecords<K> {
     client: kube::Client,
@@ -190,6 +206,41 @@ impl<K: RecordObject> KubeRecords<K> {
         };
         let size = body.len();
         Ok((K::with_body(metadata, body), size))
+    }
+
+    /// The records one [`Fetch`] names, as they are now.
+    async fn fetch(&self, fetch: Fetch) -> Result<Vec<StoredRecord>, StorageError> {
+        match fetch {
+            Fetch::One(header) => Ok(self
+                .read(&header.namespace, &header.key)
+                .await?
+                .map(|o| stored(o, &header.namespace))
+                .into_iter()
+                .collect()),
+            Fetch::Batch {
+                namespace,
+                version,
+                keys,
+                names,
+            } => {
+                let selector = format!(
+                    "owner={OWNER},version={version},name in ({})",
+                    names.join(",")
+                );
+                let list = self
+                    .api(&namespace)
+                    .list(&ListParams::default().labels(&selector))
+                    .await
+                    .map_err(|e| failure::<K>(Op::List, None, &namespace, 0, e))?;
+                // Labels could claim more than the chosen objects; keep those.
+                Ok(list
+                    .items
+                    .into_iter()
+                    .map(|o| stored(o, &namespace))
+                    .filter(|r| keys.contains(&r.header.key))
+                    .collect())
+            }
+        }
     }
 
     /// Reads one object; `None` when it does not exist.
@@ -484,7 +535,9 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
             Some(namespace) => self.api(namespace),
             None => Api::all(self.client.clone()),
         };
-        let mut chosen: BTreeMap<(String, String), RecordHeader> = BTreeMap::new();
+        // Per release: the highest revision's header, and whether its labels
+        // (not just its object name) placed it, so a label query finds it.
+        let mut chosen: BTreeMap<(String, String), (RecordHeader, bool)> = BTreeMap::new();
         let mut params = ListParams::default().labels(&selector).limit(PAGE_SIZE);
         loop {
             let page = api
@@ -495,12 +548,14 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
                 let meta = object.metadata;
                 let key = meta.name.unwrap_or_default();
                 let ns = meta.namespace.unwrap_or_else(|| namespace.clone());
-                let found = header(&key, &ns, &meta.labels.unwrap_or_default());
+                let labels = meta.labels.unwrap_or_default();
+                let labelled = RecordHeader::from_labels(&key, &ns, &labels).is_some();
+                let found = header(&key, &ns, &labels);
                 let id = (found.namespace.clone(), found.name.clone());
                 match chosen.get(&id) {
-                    Some(seen) if seen.version >= found.version => {}
+                    Some((seen, _)) if seen.version >= found.version => {}
                     _ => {
-                        chosen.insert(id, found);
+                        chosen.insert(id, (found, labelled));
                     }
                 }
             }
@@ -509,20 +564,42 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
                 _ => break,
             }
         }
-        let fetches = chosen.into_values().map(|h| async move {
-            let object = self.read(&h.namespace, &h.key).await?;
-            Ok::<_, StorageError>(object.map(|o| stored(o, &h.namespace)))
-        });
-        let fetched: Vec<Result<Option<StoredRecord>, StorageError>> = stream::iter(fetches)
+
+        // Bodies: releases at the same revision in a namespace come in one
+        // label query (`version=V,name in (...)`), a few requests instead of
+        // one per release; records only their object name places are read
+        // one by one.
+        let mut batches: BTreeMap<(String, i64), Vec<RecordHeader>> = BTreeMap::new();
+        let mut singles = Vec::new();
+        for (header, labelled) in chosen.into_values() {
+            match labelled {
+                true => batches
+                    .entry((header.namespace.clone(), header.version))
+                    .or_default()
+                    .push(header),
+                false => singles.push(header),
+            }
+        }
+        let mut fetches: Vec<Fetch> = singles.into_iter().map(Fetch::One).collect();
+        for ((ns, version), headers) in batches {
+            for chunk in headers.chunks(NAMES_PER_QUERY) {
+                fetches.push(Fetch::Batch {
+                    namespace: ns.clone(),
+                    version,
+                    keys: chunk.iter().map(|h| h.key.clone()).collect(),
+                    names: chunk.iter().map(|h| h.name.clone()).collect(),
+                });
+            }
+        }
+        let fetched: Vec<Result<Vec<StoredRecord>, StorageError>> = stream::iter(fetches)
+            .map(|fetch| self.fetch(fetch))
             .buffered(FETCH_CONCURRENCY)
             .collect()
             .await;
-        let mut records = Vec::with_capacity(fetched.len());
-        for record in fetched {
+        let mut records = Vec::new();
+        for batch in fetched {
             // A record deleted since the listing is simply gone.
-            if let Some(record) = record? {
-                records.push(record);
-            }
+            records.extend(batch?);
         }
         Ok(records)
     }
