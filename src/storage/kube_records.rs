@@ -29,8 +29,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ByteString, NamespaceResourceScope};
 use kube::api::{Api, DeleteParams, ListParams, PostParams, Preconditions};
 use kube::core::Status as ApiStatus;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::kube::labels::is_label_value;
 use crate::release::{GoTime, Release, Status, codec};
@@ -129,6 +129,35 @@ impl RecordObject for ConfigMap {
             .unwrap_or_default();
         (self.metadata, body)
     }
+}
+
+/// A metadata-only list page, read for names and labels alone: the rest
+/// (managedFields above all) is skipped while parsing instead of built.
+#[derive(Deserialize)]
+struct LabelsPage {
+    #[serde(default)]
+    metadata: PageMeta,
+    #[serde(default)]
+    items: Vec<LabelsItem>,
+}
+
+#[derive(Default, Deserialize)]
+struct PageMeta {
+    #[serde(rename = "continue")]
+    continue_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LabelsItem {
+    #[serde(default)]
+    metadata: ItemMeta,
+}
+
+#[derive(Default, Deserialize)]
+struct ItemMeta {
+    name: Option<String>,
+    namespace: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
 }
 
 /// Bodies `latest` asks for: one record by name, or the chosen records of
@@ -531,17 +560,20 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
     async fn latest(&self, query: &Query) -> Result<Vec<StoredRecord>, StorageError> {
         let selector = selector(query)?;
         let namespace = query.namespace.clone().unwrap_or_default();
-        let api: Api<K> = match &query.namespace {
-            Some(namespace) => self.api(namespace),
-            None => Api::all(self.client.clone()),
-        };
+        let url = K::url_path(&(), query.namespace.as_deref());
         // Per release: the highest revision's header, and whether its labels
         // (not just its object name) placed it, so a label query finds it.
         let mut chosen: BTreeMap<(String, String), (RecordHeader, bool)> = BTreeMap::new();
         let mut params = ListParams::default().labels(&selector).limit(PAGE_SIZE);
         loop {
-            let page = api
+            let request = kube::core::Request::new(url.as_str())
                 .list_metadata(&params)
+                .map_err(|e| {
+                    failure::<K>(Op::List, None, &namespace, 0, kube::Error::BuildRequest(e))
+                })?;
+            let page: LabelsPage = self
+                .client
+                .request(request)
                 .await
                 .map_err(|e| failure::<K>(Op::List, None, &namespace, 0, e))?;
             for object in page.items {
@@ -559,7 +591,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
                     }
                 }
             }
-            match page.metadata.continue_ {
+            match page.metadata.continue_token {
                 Some(token) if !token.is_empty() => params = params.continue_token(&token),
                 _ => break,
             }
