@@ -8,7 +8,7 @@ use crate::kube::{KubeError, KubeSettings, connect};
 use crate::storage::sql::CONNECTION_STRING_VARIABLE;
 use crate::storage::{ConfigMaps, Driver, DriverKind, Memory, Secrets, Sql, Storage};
 
-use super::{DEFAULT_NAMESPACE, Settings};
+use super::Settings;
 
 /// The storage and the namespace commands act in.
 pub(crate) struct Opened {
@@ -33,10 +33,7 @@ pub(crate) async fn open_driver(kind: DriverKind, settings: &Settings) -> anyhow
     match kind {
         DriverKind::Memory => Ok(Opened {
             storage: Storage::new(Box::new(Memory::new())),
-            namespace: settings
-                .namespace_flag
-                .clone()
-                .unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
+            namespace: settings.namespace.clone(),
         }),
         DriverKind::Secret => in_cluster(&kube_settings, |c| Box::new(Secrets::new(c))).await,
         DriverKind::ConfigMap => in_cluster(&kube_settings, |c| Box::new(ConfigMaps::new(c))).await,
@@ -45,11 +42,7 @@ pub(crate) async fn open_driver(kind: DriverKind, settings: &Settings) -> anyhow
             // kubeconfig at all it is `default`.
             let namespace = match connect(&kube_settings).await {
                 Ok(connection) => connection.namespace,
-                Err(KubeError::NoKubeconfig) => settings
-                    .namespace_flag
-                    .clone()
-                    .filter(|ns| !ns.is_empty())
-                    .unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
+                Err(KubeError::NoKubeconfig) => settings.namespace.clone(),
                 Err(error) => return Err(error).context("reading the kubeconfig"),
             };
             let connection_string = std::env::var(CONNECTION_STRING_VARIABLE).unwrap_or_default();

@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::kube::labels::LabelSelector;
 use crate::release::{Release, Status};
-use crate::storage::{Query, Skipped, StoredRecord};
+use crate::storage::{
+    Driver, Query, RecordHeader, Skipped, StoredRecord, decode_each, parse_record_key,
+};
 
 use super::output::{ColorArgs, Format, GO_TIME_STRING, Palette, Table, encode_json, encode_yaml};
 use super::releases::{LabelsFrom, highest_readable, record_labels, runtime, warn_skipped};
@@ -236,9 +238,9 @@ pub struct Listed {
 
 impl Listed {
     /// A release read from `record` by the driver named `driver`.
-    pub fn from_record(record: &StoredRecord, release: Release, driver: &str) -> Listed {
+    pub fn new(header: &RecordHeader, release: Release, driver: &str) -> Listed {
         Listed {
-            labels: record_labels(&record.header, driver, LabelsFrom::List),
+            labels: record_labels(header, driver, LabelsFrom::List),
             release,
         }
     }
@@ -435,45 +437,29 @@ pub fn run(args: &ListArgs, settings: &Settings) -> anyhow::Result<()> {
         time_format: args.time_format.clone(),
         palette: args.color.palette()?,
     };
-    let (records, driver) = runtime()?.block_on(async {
+    let (listed, skipped) = runtime()?.block_on(async {
         let opened = super::connect::open_storage(settings).await?;
+        let driver = opened.storage.driver();
         let namespace = (!args.all_namespaces).then_some(opened.namespace.as_str());
         // Only a superseded-only listing needs older revisions; otherwise
         // the headers pick each release's latest and only those are decoded.
         let records = if options.states == StateMask::SUPERSEDED {
-            opened
-                .storage
-                .driver()
-                .query(&Query::namespace(namespace))
-                .await?
+            driver.query(&Query::namespace(namespace)).await?
         } else {
-            opened
-                .storage
-                .driver()
-                .latest(&Query::namespace(namespace))
-                .await?
+            driver.latest(&Query::namespace(namespace)).await?
         };
-        anyhow::Ok((records, opened.storage.driver().name()))
-    })?;
-    let decoded = crate::render::cores::map_in_order(&records, StoredRecord::decode);
-    let mut listed = Vec::with_capacity(records.len());
-    let mut skipped = Vec::new();
-    for (record, result) in records.iter().zip(decoded) {
-        match result {
-            Ok(release) => listed.push(Listed::from_record(record, release, driver)),
-            Err(error) => skipped.push(Skipped {
-                key: record.header.key.clone(),
-                namespace: record.header.namespace.clone(),
-                error,
-            }),
+        let (decoded, skipped) = decode_each(records);
+        let mut listed: Vec<Listed> = decoded
+            .into_iter()
+            .map(|(header, release)| Listed::new(&header, release, driver.name()))
+            .collect();
+        // Helm decodes every revision, so a release whose latest record is
+        // unreadable still lists with the newest one that reads.
+        if options.states != StateMask::SUPERSEDED {
+            listed.extend(older_revisions(driver, &skipped).await?);
         }
-    }
-    // Helm decodes every revision, so a release whose latest record is
-    // unreadable still lists with the newest one that reads.
-    if options.states != StateMask::SUPERSEDED && !skipped.is_empty() {
-        let fallbacks = runtime()?.block_on(older_revisions(settings, &skipped))?;
-        listed.extend(fallbacks);
-    }
+        anyhow::Ok((listed, skipped))
+    })?;
     warn_skipped(&skipped);
     let selected = select(&options, listed);
     print_stdout(&render(&printing, &selected)?)
@@ -481,39 +467,22 @@ pub fn run(args: &ListArgs, settings: &Settings) -> anyhow::Result<()> {
 
 /// For each unreadable latest record, the newest revision of its release
 /// that reads.
-async fn older_revisions(settings: &Settings, skipped: &[Skipped]) -> anyhow::Result<Vec<Listed>> {
-    let opened = super::connect::open_storage(settings).await?;
+async fn older_revisions(driver: &dyn Driver, skipped: &[Skipped]) -> anyhow::Result<Vec<Listed>> {
     let mut found = Vec::new();
     for s in skipped {
-        let Some(name) = key_release_name(&s.key) else {
+        let Some((name, _)) = parse_record_key(&s.key) else {
             continue;
         };
-        let records = opened
-            .storage
-            .driver()
-            .query(&Query::release(&s.namespace, name))
-            .await?;
+        let records = driver.query(&Query::release(&s.namespace, name)).await?;
         let readable: Vec<StoredRecord> = records
             .into_iter()
             .filter(|r| r.header.key != s.key)
             .collect();
         if let (Some((header, release)), _) = highest_readable(readable) {
-            found.push(Listed {
-                labels: record_labels(&header, opened.storage.driver().name(), LabelsFrom::List),
-                release,
-            });
+            found.push(Listed::new(&header, release, driver.name()));
         }
     }
     Ok(found)
-}
-
-/// The release name inside `sh.helm.release.v1.NAME.vN`.
-fn key_release_name(key: &str) -> Option<&str> {
-    let rest = key
-        .strip_prefix(crate::storage::KEY_PREFIX)?
-        .strip_prefix('.')?;
-    let (name, version) = rest.rsplit_once(".v")?;
-    version.parse::<i64>().ok().map(|_| name)
 }
 
 #[cfg(test)]
@@ -656,16 +625,6 @@ mod tests {
         let out = select(&args(&["-m", "0"]).options().unwrap(), listed(sample()));
         assert_eq!(out.len(), 4);
         assert!(args(&["--offset=-1"]).options().is_err());
-    }
-
-    #[test]
-    fn release_names_come_out_of_record_keys() {
-        assert_eq!(
-            key_release_name("sh.helm.release.v1.web.app.v12"),
-            Some("web.app")
-        );
-        assert_eq!(key_release_name("sh.helm.release.v1.web.vx"), None);
-        assert_eq!(key_release_name("other.web.v1"), None);
     }
 
     #[test]

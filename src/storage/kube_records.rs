@@ -36,8 +36,7 @@ use crate::kube::labels::is_label_value;
 use crate::release::{GoTime, Release, Status, codec};
 
 use super::{
-    Driver, KEY_PREFIX, OWNER, Query, RECORD_TYPE, RecordHeader, StorageError, StoredRecord,
-    custom_labels, record_key,
+    Driver, OWNER, Query, RECORD_TYPE, RecordHeader, StorageError, StoredRecord, record_key,
 };
 
 /// How many body requests `latest` has in flight after choosing by label.
@@ -411,37 +410,11 @@ fn selector(query: &Query) -> Result<String, StorageError> {
     Ok(selector)
 }
 
-/// `NAME` and `REV` from `sh.helm.release.v1.NAME.vREV`.
-fn parse_key(key: &str) -> Option<(&str, i64)> {
-    let rest = key.strip_prefix(KEY_PREFIX)?.strip_prefix('.')?;
-    let (name, version) = rest.rsplit_once(".v")?;
-    Some((name, version.parse().ok()?)).filter(|(name, _)| !name.is_empty())
-}
-
-/// What a record's labels say about it. When `name` or `version` are
-/// missing or malformed, the object's name supplies them; when that is not
-/// a record name either, the record is placed under its object name at
-/// revision 0, so that decoding its body decides: a readable body is listed
-/// (Helm lists by body), an unreadable one is reported as skipped.
+/// What a record's labels say about it, or (see [`RecordHeader::from_key`])
+/// what its object name says.
 fn header(key: &str, namespace: &str, labels: &BTreeMap<String, String>) -> RecordHeader {
-    if let Some(header) = RecordHeader::from_labels(key, namespace, labels) {
-        return header;
-    }
-    let (name, version) = parse_key(key).unwrap_or((key, 0));
-    let status = labels.get("status").map_or(Status::Unknown, |s| {
-        let Ok(status) = s.parse();
-        status
-    });
-    RecordHeader {
-        key: key.to_owned(),
-        name: name.to_owned(),
-        namespace: namespace.to_owned(),
-        version,
-        status,
-        created_at: labels.get("createdAt").and_then(|v| v.parse().ok()),
-        modified_at: labels.get("modifiedAt").and_then(|v| v.parse().ok()),
-        labels: custom_labels(labels),
-    }
+    RecordHeader::from_labels(key, namespace, labels)
+        .unwrap_or_else(|| RecordHeader::from_key(key, namespace, labels))
 }
 
 /// An object as a record: header from its labels, body still encoded.
@@ -581,8 +554,9 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
                 let key = meta.name.unwrap_or_default();
                 let ns = meta.namespace.unwrap_or_else(|| namespace.clone());
                 let labels = meta.labels.unwrap_or_default();
-                let labelled = RecordHeader::from_labels(&key, &ns, &labels).is_some();
-                let found = header(&key, &ns, &labels);
+                let by_labels = RecordHeader::from_labels(&key, &ns, &labels);
+                let labelled = by_labels.is_some();
+                let found = by_labels.unwrap_or_else(|| RecordHeader::from_key(&key, &ns, &labels));
                 let id = (found.namespace.clone(), found.name.clone());
                 match chosen.get(&id) {
                     Some((seen, _)) if seen.version >= found.version => {}
@@ -671,19 +645,6 @@ mod tests {
             err.to_string().contains("sh.helm.release.v1.big.v1"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn record_names_are_parsed_back() {
-        assert_eq!(parse_key("sh.helm.release.v1.web.v12"), Some(("web", 12)));
-        assert_eq!(
-            parse_key("sh.helm.release.v1.a.v2.v3"),
-            Some(("a.v2", 3)),
-            "the last .vN is the revision"
-        );
-        assert_eq!(parse_key("sh.helm.release.v1.web.vx"), None);
-        assert_eq!(parse_key("sh.helm.release.v1..v1"), None);
-        assert_eq!(parse_key("other.web.v1"), None);
     }
 
     #[test]

@@ -115,13 +115,15 @@ pub async fn migrate(
             .get(&release.namespace, &release.name, release.version)
             .await
         {
-            Ok(existing) if same_record(&existing, release) => Step::AlreadyThere,
-            Ok(_) => {
-                return Err(MigrateError::Differs {
-                    driver: to.name(),
-                    namespace: release.namespace.clone(),
-                    key,
-                });
+            Ok(mut existing) => {
+                if !same_record(&mut existing, release) {
+                    return Err(MigrateError::Differs {
+                        driver: to.name(),
+                        namespace: release.namespace.clone(),
+                        key,
+                    });
+                }
+                Step::AlreadyThere
             }
             Err(e) if e.is_not_found() => Step::Copy,
             Err(e) => return Err(target_error(e)),
@@ -140,11 +142,11 @@ pub async fn migrate(
         }
     }
     for release in &releases {
-        let back = to
+        let mut back = to
             .get(&release.namespace, &release.name, release.version)
             .await
             .map_err(target_error)?;
-        if !same_record(&back, release) {
+        if !same_record(&mut back, release) {
             return Err(MigrateError::NotVerified {
                 driver: to.name(),
                 namespace: release.namespace.clone(),
@@ -176,12 +178,9 @@ fn queries(namespaces: &[String]) -> Vec<Query> {
 }
 
 /// Equal in everything Helm stores (the backend's version marker aside).
-fn same_record(a: &Release, b: &Release) -> bool {
-    let strip = |r: &Release| Release {
-        stored_as: None,
-        ..r.clone()
-    };
-    strip(a) == strip(b)
+fn same_record(read: &mut Release, expected: &Release) -> bool {
+    read.stored_as.clone_from(&expected.stored_as);
+    read == expected
 }
 
 #[cfg(test)]

@@ -31,23 +31,49 @@ impl RecordHeader {
         namespace: &str,
         labels: &BTreeMap<String, String>,
     ) -> Option<RecordHeader> {
-        let name = labels.get("name")?.clone();
+        let name = labels.get("name")?;
         let version = labels.get("version")?.parse().ok()?;
+        Some(RecordHeader::build(key, namespace, labels, name, version))
+    }
+
+    /// For a record whose labels don't place it: the name and revision its
+    /// key spells, else its key at revision 0, so that decoding the body
+    /// decides (a readable body is listed, as Helm lists by body; an
+    /// unreadable one is reported).
+    pub fn from_key(key: &str, namespace: &str, labels: &BTreeMap<String, String>) -> RecordHeader {
+        let (name, version) = parse_record_key(key).unwrap_or((key, 0));
+        RecordHeader::build(key, namespace, labels, name, version)
+    }
+
+    fn build(
+        key: &str,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+        name: &str,
+        version: i64,
+    ) -> RecordHeader {
         let status = labels.get("status").map_or(Status::Unknown, |s| {
             let Ok(status) = s.parse();
             status
         });
-        Some(RecordHeader {
+        RecordHeader {
             key: key.to_owned(),
-            name,
+            name: name.to_owned(),
             namespace: namespace.to_owned(),
             version,
             status,
             created_at: labels.get("createdAt").and_then(|v| v.parse().ok()),
             modified_at: labels.get("modifiedAt").and_then(|v| v.parse().ok()),
             labels: super::custom_labels(labels),
-        })
+        }
     }
+}
+
+/// `NAME` and `REV` from `sh.helm.release.v1.NAME.vREV`.
+pub fn parse_record_key(key: &str) -> Option<(&str, i64)> {
+    let rest = key.strip_prefix(super::KEY_PREFIX)?.strip_prefix('.')?;
+    let (name, version) = rest.rsplit_once(".v")?;
+    Some((name, version.parse().ok()?)).filter(|(name, _)| !name.is_empty())
 }
 
 /// A header and the body exactly as stored (base64 of gzip of JSON).
@@ -83,18 +109,52 @@ impl StoredRecord {
 /// Decodes many records on every core, keeping the input order; records
 /// that fail are returned beside the rest instead of failing them.
 pub fn decode_all(records: Vec<StoredRecord>) -> (Vec<Release>, Vec<Skipped>) {
-    let decoded = crate::render::cores::map_in_order(&records, |record| record.decode());
+    let (decoded, skipped) = decode_each(records);
+    (
+        decoded.into_iter().map(|(_, release)| release).collect(),
+        skipped,
+    )
+}
+
+/// [`decode_all`], each release beside the header it was found under.
+pub fn decode_each(records: Vec<StoredRecord>) -> (Vec<(RecordHeader, Release)>, Vec<Skipped>) {
+    let decoded = crate::render::cores::map_in_order(&records, StoredRecord::decode);
     let mut releases = Vec::with_capacity(records.len());
     let mut skipped = Vec::new();
-    for (record, result) in records.iter().zip(decoded) {
+    for (record, result) in records.into_iter().zip(decoded) {
         match result {
-            Ok(release) => releases.push(release),
+            Ok(release) => releases.push((record.header, release)),
             Err(error) => skipped.push(Skipped {
-                key: record.header.key.clone(),
-                namespace: record.header.namespace.clone(),
+                key: record.header.key,
+                namespace: record.header.namespace,
                 error,
             }),
         }
     }
     (releases, skipped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_names_are_parsed_back() {
+        assert_eq!(
+            parse_record_key("sh.helm.release.v1.web.v12"),
+            Some(("web", 12))
+        );
+        assert_eq!(
+            parse_record_key("sh.helm.release.v1.a.v2.v3"),
+            Some(("a.v2", 3)),
+            "the last .vN is the revision"
+        );
+        assert_eq!(
+            parse_record_key("sh.helm.release.v1.web.app.v12"),
+            Some(("web.app", 12))
+        );
+        assert_eq!(parse_record_key("sh.helm.release.v1.web.vx"), None);
+        assert_eq!(parse_record_key("sh.helm.release.v1..v1"), None);
+        assert_eq!(parse_record_key("other.web.v1"), None);
+    }
 }
