@@ -124,6 +124,13 @@ impl Capabilities {
         self
     }
 
+    /// The server's group/versions and group/version/kinds, replacing the
+    /// client-only defaults (Helm's `getCapabilities` against a cluster).
+    pub fn with_api_versions(mut self, versions: Vec<String>) -> Capabilities {
+        self.api_versions = Arc::new(VersionSet(versions));
+        self
+    }
+
     /// `--api-versions`: added after Helm's defaults, as Helm appends them.
     pub fn with_extra_api_versions(mut self, extra: Vec<String>) -> Capabilities {
         if !extra.is_empty() {

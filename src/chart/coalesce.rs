@@ -58,6 +58,16 @@ fn run(
     Ok(out)
 }
 
+/// Helm's `CoalesceTables`: fills `dst` from `src` where `dst` has nothing;
+/// a `null` in `dst` deletes the key.
+pub fn coalesce_tables(dst: &Map, src: &Map, warnings: &mut Vec<String>) {
+    let mut c = Coalescer {
+        merge: false,
+        warnings,
+    };
+    c.tables(dst, src, "", true);
+}
+
 /// Helm's `MergeTables`: fills `dst` from `src` where `dst` has nothing, `null`s
 /// kept; returns `dst`.
 pub fn merge_tables(dst: &Map, src: &Map, warnings: &mut Vec<String>) {

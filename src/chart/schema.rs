@@ -244,7 +244,7 @@ impl UrlLoader for HelmLoader {
 
 /// The values as the validator sees Helm's Go values: maps, lists, strings,
 /// booleans, nil, float64 from files and int64 from `--set`.
-fn to_json(value: &Value) -> serde_json::Value {
+pub fn to_json(value: &Value) -> serde_json::Value {
     use serde_json::Value as Json;
     match value {
         Value::Nil => Json::Null,
@@ -261,7 +261,7 @@ fn to_json(value: &Value) -> serde_json::Value {
     }
 }
 
-fn to_json_map(entries: &Entries) -> serde_json::Value {
+pub fn to_json_map(entries: &Entries) -> serde_json::Value {
     serde_json::Value::Object(
         entries
             .iter()

@@ -5,20 +5,26 @@
 //! `Error: <message>` on stderr with exit code 1. Command bodies stay thin; the
 //! work happens in the library modules they call.
 
+mod act;
 mod completion;
 mod connect;
 mod diff;
 mod get;
 mod history;
+mod install;
 mod list;
 mod output;
+mod recover;
 mod releases;
 mod resources;
+mod rollback;
 mod sandbox;
 mod show;
 mod status;
 mod storage;
 mod template;
+mod uninstall;
+mod upgrade;
 mod values;
 
 use std::io::Write;
@@ -111,6 +117,12 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Work with release storage (HELM_DRIVER): migrate records between drivers
     Storage(storage::StorageArgs),
+    Install(Box<install::InstallArgs>),
+    Upgrade(Box<upgrade::UpgradeArgs>),
+    Rollback(rollback::RollbackArgs),
+    #[command(visible_aliases = ["delete", "del", "un"])]
+    Uninstall(uninstall::UninstallArgs),
+    Recover(recover::RecoverArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -151,6 +163,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Get(args)) => get::run(&args, &settings),
         Some(Command::Diff(args)) => diff::run(&args, &settings),
         Some(Command::Storage(args)) => storage::run(args, &settings),
+        Some(Command::Install(args)) => install::run(*args, &settings),
+        Some(Command::Upgrade(args)) => upgrade::run(*args, &settings),
+        Some(Command::Rollback(args)) => rollback::run(&args, &settings),
+        Some(Command::Uninstall(args)) => uninstall::run(&args, &settings),
+        Some(Command::Recover(args)) => recover::run(&args, &settings),
     }
 }
 

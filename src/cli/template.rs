@@ -161,7 +161,7 @@ impl TemplateArgs {
 }
 
 /// Helm's `TemplateName`: `--name-template` run as a template with no data.
-fn name_from_template(text: &str) -> anyhow::Result<String> {
+pub(crate) fn name_from_template(text: &str) -> anyhow::Result<String> {
     let mut t = Template::new("name-template").with_library(render::library());
     t.parse("name-template", text)?;
     Ok(t.execute("name-template", &crate::gotmpl::Value::Nil)?)

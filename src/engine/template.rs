@@ -7,20 +7,16 @@
 //! sorting into hooks and manifests, CRDs and `--output-dir` files. Flags and
 //! printing belong to the CLI.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context;
-
-use crate::chart::dependencies::{check_dependencies, process_dependencies};
-use crate::chart::name::validate_release_name;
 use crate::chart::{self, Capabilities, ReleaseOptions};
-use crate::funcs::semver::is_compatible_range;
 use crate::gotmpl::Entries;
-use crate::render;
 use crate::render::post::PostRenderer;
 use crate::render::sort::{self, StreamOptions};
+
+use super::render::{RenderRequest, render_chart};
 
 /// Validated `template` options: everything needed to render, nothing raw.
 #[derive(Clone)]
@@ -54,105 +50,50 @@ pub struct Rendered {
     pub files: Vec<(String, String, bool)>,
 }
 
-/// An error from rendering or sorting, which Helm follows with a hint about
-/// `--debug` (it prints the broken output in that mode).
-#[derive(Debug, thiserror::Error)]
-#[error("{0:#}\n\nUse --debug flag to render out invalid YAML")]
-struct WithDebugHint(anyhow::Error);
-
-fn hinted(err: impl Into<anyhow::Error>, debug: bool) -> anyhow::Error {
-    let err = err.into();
-    if debug {
-        err
-    } else {
-        WithDebugHint(err).into()
-    }
-}
-
 /// Renders a chart into what `helm template` prints or writes.
 pub fn render_template(
     options: &TemplateOptions,
     warn: &mut dyn FnMut(&str),
 ) -> anyhow::Result<Rendered> {
-    let user_values = &options.values;
-    let mut chart = chart::load(&options.chart)?;
-    chart.check_installable()?;
-    if chart.metadata.deprecated {
-        warn("this chart is deprecated");
-    }
-    check_dependencies(&chart)?;
-    validate_release_name(&options.release_name).with_context(|| {
-        format!(
-            "release name check failed: release name {:?}",
-            options.release_name
-        )
-    })?;
-    let mut warnings = Vec::new();
-    let processed = process_dependencies(&mut chart, user_values, &mut warnings);
-    for w in warnings.drain(..) {
-        warn(&w);
-    }
-    processed.context("chart dependencies processing failed")?;
-
-    let release = ReleaseOptions {
-        name: options.release_name.clone(),
-        namespace: options.namespace.clone(),
-        revision: 1,
-        is_install: !options.is_upgrade,
-        is_upgrade: options.is_upgrade,
-        skip_schema_validation: options.skip_schema_validation,
+    let chart = chart::load(&options.chart)?;
+    let request = RenderRequest {
+        values: &options.values,
+        release: ReleaseOptions {
+            name: options.release_name.clone(),
+            namespace: options.namespace.clone(),
+            revision: 1,
+            is_install: !options.is_upgrade,
+            is_upgrade: options.is_upgrade,
+            skip_schema_validation: options.skip_schema_validation,
+        },
+        capabilities: options.capabilities.clone(),
+        include_crds: options.include_crds,
+        // `--output-dir` writes the files as rendered, never post-rendered.
+        post_renderer: if options.output_dir.is_some() {
+            None
+        } else {
+            options.post_renderer.clone()
+        },
+        debug: options.debug,
     };
-    let caps = Arc::new(options.capabilities.clone());
-    let data = chart::to_render_values(&chart, user_values, &release, caps, &mut warnings);
-    for w in warnings.drain(..) {
-        warn(&w);
-    }
-    let data = data?;
-
-    let kube_version = options.capabilities.kube_version();
-    let required = &chart.metadata.kube_version;
-    if !required.is_empty() && !is_compatible_range(required, kube_version.string()) {
-        return Err(hinted(
-            anyhow::anyhow!(
-                "chart requires kubeVersion: {required} which is incompatible with Kubernetes {}",
-                kube_version.version()
-            ),
-            options.debug,
-        ));
-    }
-
-    let files = render::chart_templates(&chart, &data);
-    let mut rendered: BTreeMap<String, String> =
-        render::render(&files, &render::Options::default())
-            .map_err(|e| hinted(e, options.debug))?;
-
-    let _notes = sort::take_notes(&mut rendered, chart.name());
-    let (hooks, manifests) =
-        sort::sort_manifests(&rendered).map_err(|e| hinted(e, options.debug))?;
-    let crds = if options.include_crds {
-        chart.crd_objects()
-    } else {
-        Vec::new()
-    };
+    let rendered = render_chart(chart, &request, warn)?;
     if options.output_dir.is_some() {
         return Ok(Rendered {
             stream: String::new(),
-            files: output_files(&crds, &hooks, &manifests, &options.stream),
+            files: output_files(
+                if options.include_crds {
+                    &rendered.crds
+                } else {
+                    &[]
+                },
+                &rendered.hooks,
+                &rendered.manifests,
+                &options.stream,
+            ),
         });
     }
-    let mut manifest: String = crds
-        .iter()
-        .map(|(name, data)| format!("---\n# Source: {name}\n{}\n", String::from_utf8_lossy(data)))
-        .collect();
-    manifest.push_str(&sort::release_manifest(&manifests));
-    if let Some(post) = &options.post_renderer {
-        manifest = post
-            .run(manifest)
-            .context("error while running post render on files")
-            .map_err(|e| hinted(e, options.debug))?;
-    }
     Ok(Rendered {
-        stream: sort::template_stream(&manifest, &hooks, &options.stream)?,
+        stream: sort::template_stream(&rendered.manifest, &rendered.hooks, &options.stream)?,
         files: Vec::new(),
     })
 }

@@ -4,7 +4,9 @@
 //! `-n`, else the context's, else `default`. Also Kubernetes' label rules
 //! ([`labels`]), shared by everything that writes or selects labels.
 
+pub mod cluster;
 pub mod labels;
+pub mod ready;
 
 use std::path::PathBuf;
 
@@ -96,4 +98,20 @@ fn read_kubeconfig(settings: &KubeSettings) -> Result<(Kubeconfig, String), Kube
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
     Ok((merged, shown))
+}
+
+/// An error and its causes on one line: a transport error's top level
+/// ("client error (Connect)") alone doesn't say what went wrong.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let more = next.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = next.source();
+    }
+    text
 }

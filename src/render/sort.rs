@@ -55,6 +55,50 @@ pub const INSTALL_ORDER: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
+/// Helm's `UninstallOrder`: validation webhooks go first so they can't
+/// block the removal of what they guard; not the exact reverse of
+/// [`INSTALL_ORDER`] (Services go early).
+pub const UNINSTALL_ORDER: &[&str] = &[
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "Ingress",
+    "IngressClass",
+    "Service",
+    "CronJob",
+    "Job",
+    "StatefulSet",
+    "HorizontalPodAutoscaler",
+    "Deployment",
+    "ReplicaSet",
+    "ReplicationController",
+    "Pod",
+    "DaemonSet",
+    "RoleBindingList",
+    "RoleBinding",
+    "RoleList",
+    "Role",
+    "ClusterRoleBindingList",
+    "ClusterRoleBinding",
+    "ClusterRoleList",
+    "ClusterRole",
+    "CustomResourceDefinition",
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "StorageClass",
+    "ConfigMap",
+    "SecretList",
+    "Secret",
+    "ServiceAccount",
+    "PodDisruptionBudget",
+    "PodSecurityPolicy",
+    "LimitRange",
+    "ResourceQuota",
+    "NetworkPolicy",
+    "Namespace",
+    "PriorityClass",
+];
+
 /// The annotation that makes a document a hook.
 pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
 pub const HOOK_WEIGHT_ANNOTATION: &str = "helm.sh/hook-weight";
@@ -486,9 +530,15 @@ fn parse_go_atoi(s: &str) -> Option<i64> {
 
 /// Sort key: known kinds by install order, then unknown kinds by name.
 fn kind_order(kind: &str) -> (usize, &str) {
-    match INSTALL_ORDER.iter().position(|k| *k == kind) {
+    kind_rank(kind, INSTALL_ORDER)
+}
+
+/// Sort key in `order` ([`INSTALL_ORDER`] or [`UNINSTALL_ORDER`]): known
+/// kinds by their place, then unknown kinds by name.
+pub fn kind_rank<'a>(kind: &'a str, order: &[&str]) -> (usize, &'a str) {
+    match order.iter().position(|k| *k == kind) {
         Some(i) => (i, ""),
-        None => (INSTALL_ORDER.len(), kind),
+        None => (order.len(), kind),
     }
 }
 

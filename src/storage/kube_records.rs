@@ -292,7 +292,7 @@ fn failure<K: RecordObject>(
     let owned_key = || key.unwrap_or_default().to_owned();
     let status = match error {
         kube::Error::Api(status) => status,
-        other => return backend::<K>(op, key, namespace, &with_causes(&other)),
+        other => return backend::<K>(op, key, namespace, &crate::kube::with_causes(&other)),
     };
     match (op, status.code, status.reason.as_str()) {
         (Op::Read | Op::Update | Op::Delete, 404, _) => StorageError::NotFound { key: owned_key() },
@@ -327,22 +327,6 @@ fn backend<K: RecordObject>(
         driver: K::DRIVER,
         message: format!("cannot {} {what} {place}: {message}", op.verb()),
     }
-}
-
-/// An error and its causes on one line: a transport error's top level
-/// ("client error (Connect)") alone doesn't say what went wrong.
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        let more = next.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        cause = next.source();
-    }
-    text
 }
 
 /// Which call failed, to tell what an API answer means for it.

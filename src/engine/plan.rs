@@ -1,0 +1,279 @@
+//! Previews: what an upgrade or rollback would really do, per object, before
+//! anything is written. The patch is the one the action would send, and the
+//! state after it is the server's own answer to that patch sent as a dry
+//! run, so defaults, admission and merge keys are the server's — what the
+//! preview shows is what the action sends.
+
+use serde_json::{Map, Value};
+
+use crate::kube::cluster::{Patch, WriteOptions};
+
+use super::apply::{ApplyMethod, plan_patch};
+use super::objects::{KEEP_POLICY, Object, RESOURCE_POLICY_ANNOTATION, annotation};
+use super::rollback::RollbackOptions;
+use super::upgrade::{Prepared, UpgradeOptions};
+use super::{Engine, EngineError, Progress};
+
+/// What will happen to one object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Patch,
+    Unchanged,
+    /// `--force`: deleted and created again.
+    Replace,
+    Delete,
+    /// Dropped by the chart but kept by `helm.sh/resource-policy: keep`.
+    Keep,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Patch => "patch",
+            Action::Unchanged => "unchanged",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Keep => "keep",
+        }
+    }
+}
+
+/// One object of a plan.
+#[derive(Clone, Debug)]
+pub struct PlannedObject {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub action: Action,
+    /// The object as it is on the cluster now.
+    pub live: Option<Value>,
+    /// The object as the server would store it after the action.
+    pub after: Option<Value>,
+    /// The previous release's manifest object, and the new one.
+    pub original: Option<Value>,
+    pub target: Option<Value>,
+    /// The patch that would be sent (client-side apply).
+    pub patch: Option<Value>,
+}
+
+/// A whole preview.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub release: String,
+    pub namespace: String,
+    /// The revision the change starts from, and the one it would create.
+    pub from_revision: i64,
+    pub to_revision: i64,
+    pub objects: Vec<PlannedObject>,
+    /// The release manifest as rendered, and after post-rendering.
+    pub rendered_manifest: String,
+    pub manifest: String,
+    /// User values of the current and the next revision.
+    pub old_values: Map<String, Value>,
+    pub new_values: Map<String, Value>,
+}
+
+impl Plan {
+    /// Whether anything would change on the cluster.
+    pub fn has_changes(&self) -> bool {
+        self.objects
+            .iter()
+            .any(|o| !matches!(o.action, Action::Unchanged | Action::Keep))
+    }
+}
+
+impl Engine {
+    /// What `upgrade` with these options would do.
+    pub async fn plan_upgrade(&self, options: &UpgradeOptions) -> Result<Plan, EngineError> {
+        let namespace = options
+            .namespace
+            .clone()
+            .unwrap_or_else(|| self.namespace().to_string());
+        let prepared = self
+            .prepare_upgrade(options, &namespace, &Progress::default(), false)
+            .await?;
+        self.plan(prepared, options.force).await
+    }
+
+    /// What `rollback` with these options would do.
+    pub async fn plan_rollback(&self, options: &RollbackOptions) -> Result<Plan, EngineError> {
+        let options = RollbackOptions {
+            dry_run: false,
+            ..options.clone()
+        };
+        let prepared = self.prepare_rollback(&options).await?;
+        self.plan(prepared, options.force).await
+    }
+
+    async fn plan(&self, prepared: Prepared, force: bool) -> Result<Plan, EngineError> {
+        let dry = WriteOptions {
+            field_manager: self.field_manager().to_string(),
+            dry_run: true,
+        };
+        let mut planned = Vec::new();
+        for target in &prepared.targets {
+            let original = prepared.originals.iter().find(|o| o.same_as(target));
+            planned.push(
+                self.plan_one(original, target, prepared.method, force, &dry)
+                    .await?,
+            );
+        }
+        for original in &prepared.originals {
+            if prepared.targets.iter().any(|t| t.same_as(original)) {
+                continue;
+            }
+            let live = self.live(original).await?;
+            let Some(live) = live else { continue };
+            let action = if annotation(&live, RESOURCE_POLICY_ANNOTATION) == Some(KEEP_POLICY) {
+                Action::Keep
+            } else {
+                Action::Delete
+            };
+            planned.push(PlannedObject {
+                after: (action == Action::Keep).then(|| live.clone()),
+                live: Some(live),
+                action,
+                original: Some(original.body.clone()),
+                target: None,
+                patch: None,
+                ..describe(original)
+            });
+        }
+        Ok(Plan {
+            release: prepared.next.name.clone(),
+            namespace: prepared.next.namespace.clone(),
+            from_revision: prepared.current.version,
+            to_revision: prepared.next.version,
+            objects: planned,
+            rendered_manifest: prepared.rendered_manifest.clone(),
+            manifest: prepared.next.manifest.clone(),
+            old_values: prepared.current.config.clone(),
+            new_values: prepared.next.config.clone(),
+        })
+    }
+
+    async fn live(&self, object: &Object) -> Result<Option<Value>, EngineError> {
+        self.cluster()
+            .get(&object.resource, &object.namespace, &object.name)
+            .await
+            .map_err(|e| EngineError::cluster(format!("could not read {}", object.describe()), e))
+    }
+
+    async fn plan_one(
+        &self,
+        original: Option<&Object>,
+        target: &Object,
+        method: ApplyMethod,
+        force: bool,
+        dry: &WriteOptions,
+    ) -> Result<PlannedObject, EngineError> {
+        let refused =
+            |e| EngineError::cluster(format!("dry run of {} refused", target.describe()), e);
+        let live = self.live(target).await?;
+        let Some(live) = live else {
+            let after = self
+                .cluster()
+                .create(&target.resource, &target.namespace, &target.body, dry)
+                .await
+                .map_err(refused)?;
+            return Ok(PlannedObject {
+                action: Action::Create,
+                live: None,
+                after: Some(after),
+                original: original.map(|o| o.body.clone()),
+                target: Some(target.body.clone()),
+                patch: None,
+                ..describe(target)
+            });
+        };
+        if force {
+            let after = self
+                .cluster()
+                .replace(
+                    &target.resource,
+                    &target.namespace,
+                    &target.name,
+                    &target.body,
+                    dry,
+                )
+                .await
+                .map_err(refused)?;
+            return Ok(PlannedObject {
+                action: Action::Replace,
+                live: Some(live),
+                after: Some(after),
+                original: original.map(|o| o.body.clone()),
+                target: Some(target.body.clone()),
+                patch: None,
+                ..describe(target)
+            });
+        }
+        let original_body = original.map_or(&live, |o| &o.body);
+        let planned = plan_patch(method, original_body, &target.body, &live, target)?;
+        let (action, after) = if planned.empty {
+            (Action::Unchanged, live.clone())
+        } else {
+            let after = self
+                .cluster()
+                .patch(
+                    &target.resource,
+                    &target.namespace,
+                    &target.name,
+                    &planned.patch,
+                    dry,
+                )
+                .await
+                .map_err(refused)?;
+            let action = if strip_volatile(&after) == strip_volatile(&live) {
+                Action::Unchanged
+            } else {
+                Action::Patch
+            };
+            (action, after)
+        };
+        let patch = match &planned.patch {
+            Patch::Strategic(p) | Patch::Merge(p) | Patch::Json(p) => Some(p.clone()),
+            Patch::Apply { .. } => None,
+        };
+        Ok(PlannedObject {
+            action,
+            live: Some(live),
+            after: Some(after),
+            original: original.map(|o| o.body.clone()),
+            target: Some(target.body.clone()),
+            patch,
+            ..describe(target)
+        })
+    }
+}
+
+/// The object without what every write changes (resourceVersion,
+/// managedFields timestamps, generation), to tell a real change from a
+/// no-op patch.
+fn strip_volatile(object: &Value) -> Value {
+    let mut copy = object.clone();
+    if let Some(meta) = copy.get_mut("metadata").and_then(Value::as_object_mut) {
+        for key in ["resourceVersion", "managedFields", "generation"] {
+            meta.remove(key);
+        }
+    }
+    copy
+}
+
+fn describe(object: &Object) -> PlannedObject {
+    PlannedObject {
+        api_version: object.resource.api_version.clone(),
+        kind: object.resource.kind.clone(),
+        name: object.name.clone(),
+        namespace: object.namespace.clone(),
+        action: Action::Unchanged,
+        live: None,
+        after: None,
+        original: None,
+        target: None,
+        patch: None,
+    }
+}
