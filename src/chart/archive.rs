@@ -348,7 +348,15 @@ pub fn read_archive_files(r: impl Read) -> Result<Vec<ChartFile>, ArchiveError> 
         if data.starts_with(UTF8_BOM) {
             data.drain(..UTF8_BOM.len());
         }
-        files.push(ChartFile { name, data });
+        let modtime = header
+            .mtime()
+            .ok()
+            .map(|s| std::time::UNIX_EPOCH + std::time::Duration::from_secs(s));
+        files.push(ChartFile {
+            name,
+            data,
+            modtime,
+        });
     }
     if files.is_empty() {
         return Err(ArchiveError::NoFiles);

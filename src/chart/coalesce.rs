@@ -344,6 +344,8 @@ mod tests {
             files: Default::default(),
             schema: None,
             dependencies,
+            modtime: None,
+            schema_modtime: None,
         }
     }
 

@@ -307,6 +307,7 @@ impl Walk<'_> {
         self.files.push(ChartFile {
             name: rel.to_string(),
             data,
+            modtime: meta.modified().ok(),
         });
         Ok(())
     }

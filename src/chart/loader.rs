@@ -155,8 +155,10 @@ fn check_api_version(metadata: &Metadata) -> Result<(), LoadError> {
 /// subcharts under `charts/`, each a directory of files or a `.tgz`.
 pub fn from_files(files: Vec<ChartFile>) -> Result<Chart, LoadError> {
     let mut metadata = None;
+    let mut modtime = None;
     for f in files.iter().filter(|f| f.name == "Chart.yaml") {
         metadata = Some(Metadata::parse(&String::from_utf8_lossy(&f.data))?);
+        modtime = f.modtime;
     }
     let mut chart = Chart {
         metadata: metadata.clone().unwrap_or_default(),
@@ -166,6 +168,8 @@ pub fn from_files(files: Vec<ChartFile>) -> Result<Chart, LoadError> {
         files: Default::default(),
         schema: None,
         dependencies: Vec::new(),
+        modtime,
+        schema_modtime: None,
     };
     // Files for `.Files`, shared once the chart is built.
     let mut files_kept = Vec::new();
@@ -181,7 +185,10 @@ pub fn from_files(files: Vec<ChartFile>) -> Result<Chart, LoadError> {
                 chart.values = yaml::load_values(&text).map_err(LoadError::Values)?;
                 chart.values_file = Some(file.data);
             }
-            "values.schema.json" => chart.schema = Some(file.data),
+            "values.schema.json" => {
+                chart.schema_modtime = file.modtime;
+                chart.schema = Some(file.data);
+            }
             "requirements.yaml" => {
                 chart
                     .metadata
@@ -208,6 +215,7 @@ pub fn from_files(files: Vec<ChartFile>) -> Result<Chart, LoadError> {
                 subcharts.entry(sub).or_default().push(ChartFile {
                     name,
                     data: file.data,
+                    modtime: file.modtime,
                 });
             }
             _ => files_kept.push(file),
@@ -260,6 +268,7 @@ fn load_subchart(parent: &Chart, name: &str, files: Vec<ChartFile>) -> Result<Ch
             Some(ChartFile {
                 name: rest.to_string(),
                 data: f.data,
+                modtime: f.modtime,
             })
         })
         .collect();

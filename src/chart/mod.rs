@@ -49,6 +49,10 @@ pub struct Chart {
     /// Subcharts found under `charts/` (directories or archives), in Helm's
     /// order; which of them render is decided by dependency processing.
     pub dependencies: Vec<Chart>,
+    /// `Chart.yaml`'s and `values.schema.json`'s modification times, which
+    /// Helm records as the chart's `modtime` and `schemamodtime`.
+    pub modtime: Option<std::time::SystemTime>,
+    pub schema_modtime: Option<std::time::SystemTime>,
 }
 
 /// One file of a chart, named relative to the chart directory with `/`.
@@ -56,6 +60,9 @@ pub struct Chart {
 pub struct ChartFile {
     pub name: String,
     pub data: Vec<u8>,
+    /// When the file was last modified (its mtime, or the archive entry's);
+    /// release records keep it as Helm does.
+    pub modtime: Option<std::time::SystemTime>,
 }
 
 impl Chart {

@@ -97,6 +97,8 @@ mod tests {
             files: Default::default(),
             schema: None,
             dependencies: Vec::new(),
+            modtime: None,
+            schema_modtime: None,
         };
         let options = ReleaseOptions {
             name: "release-name".into(),

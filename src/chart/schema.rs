@@ -297,6 +297,8 @@ mod tests {
             files: Default::default(),
             schema: schema.map(|s| s.as_bytes().to_vec()),
             dependencies,
+            modtime: None,
+            schema_modtime: None,
         }
     }
 

@@ -256,6 +256,7 @@ mod tests {
         ChartFile {
             name: name.into(),
             data: data.as_bytes().to_vec(),
+            modtime: None,
         }
     }
 
@@ -268,6 +269,8 @@ mod tests {
             files: files.into(),
             schema: None,
             dependencies: Vec::new(),
+            modtime: None,
+            schema_modtime: None,
         }
     }
 

@@ -18,7 +18,7 @@ pub fn release_chart(chart: &Chart) -> ReleaseChart {
     let file = |f: &crate::chart::ChartFile| release::File {
         name: f.name.clone(),
         data: f.data.clone(),
-        modtime: GoTime::default(),
+        modtime: go_time(f.modtime),
     };
     ReleaseChart {
         metadata: Some(release_metadata(&chart.metadata)),
@@ -26,10 +26,18 @@ pub fn release_chart(chart: &Chart) -> ReleaseChart {
         templates: Some(chart.templates.iter().map(file).collect()),
         values: Some(as_map(to_json_map(&chart.values))),
         schema: chart.schema.clone(),
-        schemamodtime: GoTime::default(),
+        schemamodtime: go_time(chart.schema_modtime),
         files: Some(chart.files.iter().map(file).collect()),
-        modtime: GoTime::default(),
+        modtime: go_time(chart.modtime),
     }
+}
+
+/// A file time as Go's `time.Time` (UTC); the zero time when unknown.
+fn go_time(time: Option<std::time::SystemTime>) -> GoTime {
+    time.map_or(GoTime::default(), |t| {
+        let utc: chrono::DateTime<chrono::Utc> = t.into();
+        GoTime::from_datetime(utc.fixed_offset())
+    })
 }
 
 fn release_metadata(m: &metadata::Metadata) -> release::Metadata {

@@ -55,6 +55,14 @@ pub fn to_go_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, serde_json:
 struct GoEscaping;
 
 impl serde_json::ser::Formatter for GoEscaping {
+    /// Go's float64 encoding: `3`, not `3.0`; exponents past 1e21 and below
+    /// 1e-6. Values a template saw as float64 are recorded as Helm records them.
+    fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> std::io::Result<()> {
+        let text = crate::funcs::data::json::float(value)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+        writer.write_all(text.as_bytes())
+    }
+
     fn write_string_fragment<W: ?Sized + Write>(
         &mut self,
         writer: &mut W,
@@ -109,6 +117,16 @@ pub fn decode_json(body: &[u8], limit: usize) -> Result<Vec<u8>, CodecError> {
 mod tests {
     use super::*;
     use crate::release::{GoTime, Info, Status};
+
+    #[test]
+    fn floats_are_written_as_go_writes_float64() {
+        let values =
+            serde_json::json!({"whole": 3.0, "half": 0.5, "tiny": 1e-7, "huge": 1e21, "int": 7});
+        assert_eq!(
+            String::from_utf8(to_go_json(&values).unwrap()).unwrap(),
+            r#"{"half":0.5,"huge":1e+21,"int":7,"tiny":1e-7,"whole":3}"#
+        );
+    }
 
     fn sample() -> Release {
         Release {

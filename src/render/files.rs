@@ -296,6 +296,7 @@ mod tests {
                 .map(|(name, data)| ChartFile {
                     name: name.to_string(),
                     data: data.to_vec(),
+                    modtime: None,
                 })
                 .collect(),
         ))

@@ -15,7 +15,7 @@ use crate::gotmpl::{Entries, List, Map, Value};
 
 /// Go's `json.Marshal` errors, with their messages.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(super) enum MarshalError {
+pub(crate) enum MarshalError {
     /// `UnsupportedValueError`: NaN, infinities, and cyclic maps.
     #[error("json: unsupported value: {0}")]
     UnsupportedValue(String),
@@ -143,7 +143,7 @@ fn write_value(
 /// A float64 the way Go's JSON encoder writes it: `strconv` 'f' form, or 'e'
 /// form below 1e-6 and from 1e21 on, with a one-digit negative exponent
 /// (`1e-7`, not `1e-07`).
-pub(super) fn float(f: f64) -> Result<String, MarshalError> {
+pub(crate) fn float(f: f64) -> Result<String, MarshalError> {
     if !f.is_finite() {
         return Err(MarshalError::UnsupportedValue(format_float(f, 'g', -1)));
     }
