@@ -29,6 +29,10 @@ pub struct DiffArgs {
 pub enum DiffWhat {
     /// Show how two revisions of a release differ (REV_B defaults to the latest)
     Revision(RevisionArgs),
+    /// Preview an upgrade: per object, the live object against what the upgrade would leave
+    Upgrade(Box<super::preview::UpgradePreviewArgs>),
+    /// Preview a rollback: per object, the live object against what the rollback would leave
+    Rollback(Box<super::preview::RollbackPreviewArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -99,8 +103,15 @@ fn values_text(release: &Release) -> anyhow::Result<String> {
     encode_yaml_value(&config_value(release))
 }
 
-pub fn run(args: &DiffArgs, settings: &Settings) -> anyhow::Result<()> {
-    let DiffWhat::Revision(args) = &args.what;
+pub fn run(args: DiffArgs, settings: &Settings) -> anyhow::Result<()> {
+    match args.what {
+        DiffWhat::Revision(args) => run_revision(&args, settings),
+        DiffWhat::Upgrade(args) => super::preview::run_upgrade(*args, settings),
+        DiffWhat::Rollback(args) => super::preview::run_rollback(*args, settings),
+    }
+}
+
+fn run_revision(args: &RevisionArgs, settings: &Settings) -> anyhow::Result<()> {
     if args.rev_a <= 0 || args.rev_b.is_some_and(|b| b <= 0) {
         bail!(
             "revisions count from 1; give REV_A (and REV_B) as revision numbers from `wheelhouse history {}`",

@@ -14,6 +14,7 @@ mod history;
 mod install;
 mod list;
 mod output;
+mod preview;
 mod recover;
 mod releases;
 mod resources;
@@ -138,6 +139,9 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // `diff --detailed-exitcode` found changes: 2, as `helm diff` and
+        // `terraform plan` answer.
+        Err(err) if err.is::<preview::ChangesFound>() => ExitCode::from(2),
         Err(err) => {
             eprintln!("Error: {err:#}");
             ExitCode::FAILURE
@@ -161,7 +165,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::History(args)) => history::run(&args, &settings),
         Some(Command::Status(args)) => status::run(&args, &settings),
         Some(Command::Get(args)) => get::run(&args, &settings),
-        Some(Command::Diff(args)) => diff::run(&args, &settings),
+        Some(Command::Diff(args)) => diff::run(args, &settings),
         Some(Command::Storage(args)) => storage::run(args, &settings),
         Some(Command::Install(args)) => install::run(*args, &settings),
         Some(Command::Upgrade(args)) => upgrade::run(*args, &settings),

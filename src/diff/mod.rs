@@ -7,6 +7,7 @@
 //! upgrade preview).
 
 mod lines;
+pub mod objects;
 mod secrets;
 mod unified;
 

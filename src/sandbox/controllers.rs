@@ -17,6 +17,10 @@ use super::store::EventType;
 /// An object carrying this annotation with value "true" never becomes ready.
 pub const NEVER_READY_ANNOTATION: &str = "sandbox.wheelhouse.dev/never-ready";
 
+/// A Job or run-to-completion Pod carrying this annotation with value "true"
+/// fails when it would have succeeded (for hook failure paths).
+pub const FAIL_ANNOTATION: &str = "sandbox.wheelhouse.dev/fail";
+
 /// The NodePort range the apiserver allocates from by default (30000-32767).
 pub const NODE_PORT_FIRST: u32 = 30000;
 pub const NODE_PORT_LAST: u32 = 32767;
@@ -31,6 +35,13 @@ fn workload(rt: &ResourceType) -> bool {
         ) | ("batch", "jobs")
             | ("", "pods")
     )
+}
+
+fn fails(obj: &Value) -> bool {
+    obj.pointer("/metadata/annotations")
+        .and_then(|a| a.get(FAIL_ANNOTATION))
+        .and_then(Value::as_str)
+        == Some("true")
 }
 
 fn never_ready(obj: &Value) -> bool {
@@ -280,7 +291,20 @@ fn status(rt: &ResourceType, obj: &Value, ready: bool) -> Value {
                 .pointer("/spec/completions")
                 .and_then(Value::as_i64)
                 .unwrap_or(1);
-            if ready {
+            if ready && fails(obj) {
+                let limit = obj
+                    .pointer("/spec/backoffLimit")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(6);
+                json!({
+                    "startTime": now, "failed": limit + 1, "ready": 0, "terminating": 0,
+                    "uncountedTerminatedPods": {},
+                    "conditions": [
+                        {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now},
+                        {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now},
+                    ],
+                })
+            } else if ready {
                 json!({
                     "startTime": now, "completionTime": now, "succeeded": completions, "ready": 0, "terminating": 0,
                     "uncountedTerminatedPods": {},
@@ -302,6 +326,12 @@ fn status(rt: &ResourceType, obj: &Value, ready: bool) -> Value {
             match (ready, once) {
                 (false, _) => {
                     json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": now}]})
+                }
+                (true, true) if fails(obj) => {
+                    json!({"phase": "Failed", "startTime": now, "conditions": [
+                        {"type": "Ready", "status": "False", "reason": "PodFailed", "lastTransitionTime": now},
+                        {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
+                    ]})
                 }
                 (true, true) => json!({"phase": "Succeeded", "startTime": now, "conditions": [
                     {"type": "Ready", "status": "False", "reason": "PodCompleted", "lastTransitionTime": now},

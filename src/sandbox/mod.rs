@@ -39,7 +39,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 pub use api::{MAX_OBJECT_BYTES, MAX_REQUEST_BYTES};
-pub use controllers::NEVER_READY_ANNOTATION;
+pub use controllers::{FAIL_ANNOTATION, NEVER_READY_ANNOTATION};
 pub use persist::StateError;
 pub use store::WATCH_HISTORY;
 

@@ -11,6 +11,7 @@ mod fixtures;
 mod gotmpl_conformance;
 mod lifecycle;
 mod patch;
+mod preview;
 mod release_cli;
 mod sandbox;
 mod schema;
