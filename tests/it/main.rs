@@ -6,6 +6,7 @@
 mod archive;
 mod chart_dir;
 mod charts;
+mod engine;
 mod files;
 mod fixtures;
 mod gotmpl_conformance;
