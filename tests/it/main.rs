@@ -6,9 +6,11 @@
 mod archive;
 mod chart_dir;
 mod charts;
+mod crosstool;
 mod files;
 mod fixtures;
 mod gotmpl_conformance;
+mod kill;
 mod lifecycle;
 mod patch;
 mod release_cli;
