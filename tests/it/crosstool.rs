@@ -41,9 +41,14 @@ fn chart_files(version: &str) -> Vec<(&'static str, String)> {
     vec![
         (
             "Chart.yaml",
-            format!("apiVersion: v2\nname: crossdemo\nversion: {version}\nappVersion: \"{version}\"\n"),
+            format!(
+                "apiVersion: v2\nname: crossdemo\nversion: {version}\nappVersion: \"{version}\"\n"
+            ),
         ),
-        ("values.yaml", "a: x\ntier: front\nreplicas: 1\ntag: \"1.25\"\n".to_owned()),
+        (
+            "values.yaml",
+            "a: x\ntier: front\nreplicas: 1\ntag: \"1.25\"\n".to_owned(),
+        ),
         ("templates/objects.yaml", objects),
     ]
 }
@@ -93,8 +98,12 @@ impl<'a> Story<'a> {
 
     fn run(&self, tool: Tool, action: Action, ns: &str) {
         let args: Vec<&str> = match action {
-            Action::Install(chart, set) => vec!["install", RELEASE, &self.charts[chart], "--set", set],
-            Action::Upgrade(chart, set) => vec!["upgrade", RELEASE, &self.charts[chart], "--set", set],
+            Action::Install(chart, set) => {
+                vec!["install", RELEASE, &self.charts[chart], "--set", set]
+            }
+            Action::Upgrade(chart, set) => {
+                vec!["upgrade", RELEASE, &self.charts[chart], "--set", set]
+            }
             Action::Rollback(revision) => vec!["rollback", RELEASE, revision],
         };
         match tool {
@@ -196,7 +205,11 @@ async fn live_objects(client: &kube::Client, ns: &str) -> BTreeMap<String, Value
             if labels.get("owner").map(String::as_str) == Some("helm") {
                 continue;
             }
-            let key = format!("{}/{}", resource.kind, object.metadata.name.clone().unwrap());
+            let key = format!(
+                "{}/{}",
+                resource.kind,
+                object.metadata.name.clone().unwrap()
+            );
             let mut value = serde_json::to_value(&object).unwrap();
             let metadata = value["metadata"].as_object_mut().unwrap();
             for noise in [
@@ -234,7 +247,10 @@ fn story(driver: &str) {
     let alone = format!("cross-helm-{driver}");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let client = runtime.block_on(SANDBOX.client());
-    runtime.block_on(crate::fixtures::create_namespaces(&client, &[&mixed, &alone]));
+    runtime.block_on(crate::fixtures::create_namespaces(
+        &client,
+        &[&mixed, &alone],
+    ));
 
     for (step, (tool, action)) in STEPS.into_iter().enumerate() {
         story.run(tool, action, &mixed);
@@ -242,14 +258,17 @@ fn story(driver: &str) {
         let context = format!("step {} ({tool:?} {action:?}, {driver} driver)", step + 1);
 
         // After the last step, every revision's description is read.
-        let described_from = if step + 1 == STEPS.len() { 1 } else { step as i64 };
+        let described_from = if step + 1 == STEPS.len() {
+            1
+        } else {
+            step as i64
+        };
         let helm_sees = story.helm_history(&mixed, described_from);
         assert_eq!(helm_sees.len(), step + 1, "{context}: {helm_sees:?}");
         let ours = story.wheelhouse_history(&mixed, &helm_sees);
         assert_eq!(ours.len(), step + 1, "{context}: {ours:?}");
         assert_eq!(
-            ours,
-            helm_sees,
+            ours, helm_sees,
             "{context}: both tools read the same history"
         );
         assert_eq!(

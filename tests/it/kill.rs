@@ -33,7 +33,10 @@ fn chart(dir: &Path) -> String {
         dir,
         "killdemo",
         &[
-            ("Chart.yaml", "apiVersion: v2\nname: killdemo\nversion: 0.1.0\n"),
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: killdemo\nversion: 0.1.0\n",
+            ),
             ("values.yaml", "round: \"0\"\n"),
             ("templates/objects.yaml", &objects),
             ("templates/hook.yaml", hook),
@@ -136,7 +139,10 @@ fn killed_upgrades_leave_records_helm_reads_and_recover_resolves() {
             .iter()
             .map(|h| h["status"].as_str().unwrap())
             .collect();
-        assert_eq!(ours, statuses, "{context}: both tools read the same history");
+        assert_eq!(
+            ours, statuses,
+            "{context}: both tools read the same history"
+        );
         let latest = *statuses.last().unwrap();
         outcomes.push((delay, latest.to_owned()));
         assert!(
@@ -153,9 +159,14 @@ fn killed_upgrades_leave_records_helm_reads_and_recover_resolves() {
             "deployed" => {}
             "pending-upgrade" => {
                 let refused = wheelhouse().run(&upgrade_args(&chart, &round));
-                assert_ne!(refused.code, 0, "{context}: a pending release refuses upgrades");
+                assert_ne!(
+                    refused.code, 0,
+                    "{context}: a pending release refuses upgrades"
+                );
                 assert!(
-                    refused.stderr.contains("another operation (install/upgrade/rollback) is in progress"),
+                    refused
+                        .stderr
+                        .contains("another operation (install/upgrade/rollback) is in progress"),
                     "{context}: {}",
                     refused.stderr
                 );
