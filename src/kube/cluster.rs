@@ -160,11 +160,19 @@ impl ClusterError {
 
 type Kinds = Arc<HashMap<String, Resource>>;
 
+/// Requests one [`Cluster`] has in flight at once. The client speaks
+/// HTTP/1.1, one request per connection at a time: each request past those
+/// open costs a new TLS connection, so a release's hundreds of concurrent
+/// reads would otherwise open hundreds of connections (most of an install's
+/// time, client and server side).
+pub const MAX_IN_FLIGHT: usize = 16;
+
 /// A client for objects of any kind, with a discovery cache.
 #[derive(Clone)]
 pub struct Cluster {
     client: kube::Client,
     kinds: Arc<Mutex<HashMap<String, Kinds>>>,
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl Cluster {
@@ -172,6 +180,7 @@ impl Cluster {
         Cluster {
             client,
             kinds: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
         }
     }
 
@@ -396,6 +405,8 @@ impl Cluster {
             what: what(),
             message: e.to_string(),
         })?;
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = self.in_flight.acquire().await;
         self.client
             .request::<Value>(request)
             .await
@@ -480,5 +491,56 @@ mod tests {
             "/x"
         );
         assert_eq!(encode_query("a in (b,c)"), "a%20in%20%28b%2Cc%29");
+    }
+
+    /// The most requests a plain-HTTP server saw at once while `requests`
+    /// GETs went out together through one `Cluster`.
+    async fn peak_in_flight(requests: usize) -> usize {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let now = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let (now_served, peak_served) = (now.clone(), peak.clone());
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let (now, peak) = (now_served.clone(), peak_served.clone());
+                let service = hyper::service::service_fn(move |_request| {
+                    let (now, peak) = (now.clone(), peak.clone());
+                    async move {
+                        peak.fetch_max(now.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        Ok::<_, std::convert::Infallible>(http::Response::new(
+                            http_body_util::Full::new(&b"{}"[..]),
+                        ))
+                    }
+                });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+                );
+            }
+        });
+        let config = kube::Config::new(format!("http://{address}").parse().unwrap());
+        let cluster = Cluster::new(kube::Client::try_from(config).unwrap());
+        let resource = deployments();
+        let names: Vec<String> = (0..requests).map(|i| format!("app-{i}")).collect();
+        let answers =
+            futures_util::future::join_all(names.iter().map(|n| cluster.get(&resource, "web", n)))
+                .await;
+        assert!(
+            answers.iter().all(|a| matches!(a, Ok(Some(_)))),
+            "{answers:?}"
+        );
+        peak.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn requests_in_flight_reach_the_limit_and_stop_there() {
+        assert_eq!(peak_in_flight(MAX_IN_FLIGHT).await, MAX_IN_FLIGHT);
+        assert_eq!(peak_in_flight(MAX_IN_FLIGHT * 4).await, MAX_IN_FLIGHT);
     }
 }

@@ -6,10 +6,12 @@
 mod archive;
 mod chart_dir;
 mod charts;
+mod crosstool;
 mod engine;
 mod files;
 mod fixtures;
 mod gotmpl_conformance;
+mod kill;
 mod lifecycle;
 mod patch;
 mod preview;
