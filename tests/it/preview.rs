@@ -120,7 +120,10 @@ async fn upgrade_preview_shows_what_the_patch_does_to_the_live_objects() {
     // -o json for machines, masked too.
     let json_out = wheelhouse().ok(&[&args[..], &["-o", "json"]].concat());
     let plan: Value = serde_json::from_str(&json_out).unwrap();
-    assert!(!plan["changes"].to_string().contains("c3dvcmRmaXNo"), "{json_out}");
+    assert!(
+        !plan["changes"].to_string().contains("c3dvcmRmaXNo"),
+        "{json_out}"
+    );
     assert_eq!(plan["toRevision"], 2);
     assert_eq!(plan["hasChanges"], true);
     let actions: Vec<&str> = plan["changes"]
