@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
-use crate::engine::events::{Cancel, Event, Progress};
+use crate::engine::events::{Cancel, Progress};
 use crate::engine::{Engine, EngineError};
 use crate::kube::cluster::Cluster;
 use crate::kube::{KubeSettings, connect};
@@ -70,8 +70,8 @@ where
         let cancel = Cancel::new();
         let printer = tokio::spawn(async move {
             while let Some(event) = events.recv().await {
-                if show && let Some(line) = progress_line(&event) {
-                    eprintln!("{line}");
+                if show {
+                    eprintln!("{event}");
                 }
             }
         });
@@ -92,30 +92,6 @@ where
         // Every sender is gone once the action returns; the printer drains.
         let _ = printer.await;
         result.map_err(anyhow::Error::from)
-    })
-}
-
-/// One line of progress for stderr, or `None` for events not worth a line.
-fn progress_line(event: &Event) -> Option<String> {
-    Some(match event {
-        Event::Rendering { release } => format!("rendering {release}"),
-        Event::Recorded { revision, status } => format!("revision {revision}: {status}"),
-        Event::InstallingCrds { count } => format!("installing {count} CRD(s)"),
-        Event::Hook {
-            event,
-            name,
-            kind,
-            phase,
-        } => format!("{event} hook {kind} {name}: {phase}"),
-        Event::Applied {
-            index,
-            total,
-            object,
-            change,
-        } => format!("[{index}/{total}] {object} {}", change.as_str()),
-        Event::Waiting { pending } => format!("waiting: {pending}"),
-        Event::Ready => "all resources ready".to_string(),
-        Event::Warning(w) => format!("WARNING: {w}"),
     })
 }
 

@@ -24,6 +24,7 @@ mod show;
 mod status;
 mod storage;
 mod template;
+mod tui;
 mod uninstall;
 mod upgrade;
 mod values;
@@ -32,7 +33,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::builder::BoolishValueParser;
-use clap::{ArgAction, CommandFactory, Parser, Subcommand};
+use clap::{ArgAction, Parser, Subcommand};
 
 /// The namespace Helm uses when neither a flag, the environment nor a kubeconfig
 /// context names one.
@@ -152,11 +153,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.global.settings();
     match cli.command {
-        // The TUI will open here; until it exists, show what there is.
-        None => {
-            let help = Cli::command().render_help();
-            print_stdout(&help.to_string())
-        }
+        None => tui::run(&settings),
         Some(Command::Template(args)) => template::run(*args, &settings),
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),

@@ -8,9 +8,9 @@
 
 use serde_json::{Value, json};
 
-use crate::diff::objects::{ObjectDiffOptions, object_change_json, object_diff};
-use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
-use crate::engine::plan::{Action, Plan};
+use crate::diff::Colors;
+use crate::diff::objects::object_change_json;
+use crate::engine::plan::{Plan, PreviewOptions};
 
 use super::act;
 use super::output::{ColorArgs, Format, encode_json, encode_yaml};
@@ -82,7 +82,14 @@ fn show(plan: &Plan, action: &str, view: &ViewArgs, format: Format) -> anyhow::R
             let colors = Colors {
                 on: !view.no_color && ColorArgs::default().palette()?.on,
             };
-            render_text(plan, action, view, colors)?
+            plan.render_text(
+                action,
+                &PreviewOptions {
+                    context: view.context,
+                    show_secrets: view.show_secrets,
+                    colors,
+                },
+            )
         }
         Format::Json => encode_json(&render_json(plan, view.show_secrets))?,
         Format::Yaml => encode_yaml(&render_json(plan, view.show_secrets))?,
@@ -92,93 +99,6 @@ fn show(plan: &Plan, action: &str, view: &ViewArgs, format: Format) -> anyhow::R
         return Err(ChangesFound.into());
     }
     Ok(())
-}
-
-/// The preview as text: a summary line per object, each change as a
-/// unified diff, then post-rendering and values.
-pub fn render_text(
-    plan: &Plan,
-    action: &str,
-    view: &ViewArgs,
-    colors: Colors,
-) -> anyhow::Result<String> {
-    let mut out = format!(
-        "Release {:?} in namespace {:?}: {action} from revision {} to {}\n",
-        plan.release, plan.namespace, plan.from_revision, plan.to_revision
-    );
-    for o in &plan.objects {
-        out.push_str(&format!(
-            "  {:<9} {} {} {}\n",
-            o.action.as_str(),
-            o.api_version,
-            o.kind,
-            qualified(&o.namespace, &o.name)
-        ));
-    }
-    let options = ObjectDiffOptions {
-        context: view.context,
-        show_secrets: view.show_secrets,
-        color: colors.on,
-    };
-    for o in &plan.objects {
-        if matches!(o.action, Action::Unchanged | Action::Keep) {
-            continue;
-        }
-        let title = format!(
-            "{} {} {}",
-            o.api_version,
-            o.kind,
-            qualified(&o.namespace, &o.name)
-        );
-        out.push_str(&object_diff(
-            &format!("live {title}"),
-            &format!("after {action} {title}"),
-            o.live.as_ref(),
-            o.after.as_ref(),
-            &options,
-        ));
-    }
-    let unified_options = UnifiedOptions {
-        context: view.context,
-        colors,
-    };
-    if plan.rendered_manifest != plan.manifest {
-        let (rendered, post) = if view.show_secrets {
-            (plan.rendered_manifest.clone(), plan.manifest.clone())
-        } else {
-            mask_secret_pair(&plan.rendered_manifest, &plan.manifest)
-        };
-        out.push_str(&unified(
-            "rendered manifest",
-            "post-rendered manifest",
-            &rendered,
-            &post,
-            unified_options,
-        ));
-    }
-    out.push_str(&unified(
-        &format!("values of revision {}", plan.from_revision),
-        &format!("values of revision {}", plan.to_revision),
-        &values_text(&plan.old_values)?,
-        &values_text(&plan.new_values)?,
-        unified_options,
-    ));
-    Ok(out)
-}
-
-fn qualified(namespace: &str, name: &str) -> String {
-    if namespace.is_empty() {
-        name.to_string()
-    } else {
-        format!("{namespace}/{name}")
-    }
-}
-
-fn values_text(values: &serde_json::Map<String, Value>) -> anyhow::Result<String> {
-    if values.is_empty() {
-        return Ok(String::new());
-    }
-    encode_yaml(values)
 }
 
 /// The preview for machines; field names are documented in the README.

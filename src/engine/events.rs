@@ -66,6 +66,33 @@ pub enum Event {
     Warning(String),
 }
 
+/// One line for a person: what the CLI prints on stderr, the TUI in its
+/// activity panel.
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Rendering { release } => write!(f, "rendering {release}"),
+            Event::Recorded { revision, status } => write!(f, "revision {revision}: {status}"),
+            Event::InstallingCrds { count } => write!(f, "installing {count} CRD(s)"),
+            Event::Hook {
+                event,
+                name,
+                kind,
+                phase,
+            } => write!(f, "{event} hook {kind} {name}: {phase}"),
+            Event::Applied {
+                index,
+                total,
+                object,
+                change,
+            } => write!(f, "[{index}/{total}] {object} {}", change.as_str()),
+            Event::Waiting { pending } => write!(f, "waiting: {pending}"),
+            Event::Ready => write!(f, "all resources ready"),
+            Event::Warning(w) => write!(f, "WARNING: {w}"),
+        }
+    }
+}
+
 /// Where an action sends its events; `Progress::default()` drops them.
 #[derive(Clone, Default)]
 pub struct Progress(Option<mpsc::UnboundedSender<Event>>);

@@ -49,6 +49,7 @@ pub mod hooks;
 pub mod install;
 pub mod objects;
 pub mod plan;
+pub mod query;
 pub mod record;
 pub mod recover;
 pub mod render;

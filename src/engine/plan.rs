@@ -6,6 +6,9 @@
 
 use serde_json::{Map, Value};
 
+use crate::diff::objects::{ObjectDiffOptions, object_diff, object_yaml};
+use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
+
 use crate::kube::cluster::{Patch, WriteOptions};
 
 use super::apply::{ApplyMethod, plan_patch};
@@ -76,7 +79,91 @@ pub struct Plan {
     pub new_values: Map<String, Value>,
 }
 
+/// How a plan is shown as text.
+#[derive(Clone, Copy, Debug)]
+pub struct PreviewOptions {
+    /// Unchanged lines around each change.
+    pub context: usize,
+    pub show_secrets: bool,
+    pub colors: Colors,
+}
+
 impl Plan {
+    /// The preview as text: a line per object with its action, each change
+    /// as a unified diff of the live object against the object after, then
+    /// the post-renderer's changes (when there are any) and the values.
+    pub fn render_text(&self, action: &str, options: &PreviewOptions) -> String {
+        let mut out = format!(
+            "Release {:?} in namespace {:?}: {action} from revision {} to {}\n",
+            self.release, self.namespace, self.from_revision, self.to_revision
+        );
+        for o in &self.objects {
+            out.push_str(&format!(
+                "  {:<9} {} {} {}\n",
+                o.action.as_str(),
+                o.api_version,
+                o.kind,
+                qualified(&o.namespace, &o.name)
+            ));
+        }
+        let diff_options = ObjectDiffOptions {
+            context: options.context,
+            show_secrets: options.show_secrets,
+            color: options.colors.on,
+        };
+        for o in &self.objects {
+            if matches!(o.action, Action::Unchanged | Action::Keep) {
+                continue;
+            }
+            let title = format!(
+                "{} {} {}",
+                o.api_version,
+                o.kind,
+                qualified(&o.namespace, &o.name)
+            );
+            out.push_str(&object_diff(
+                &format!("live {title}"),
+                &format!("after {action} {title}"),
+                o.live.as_ref(),
+                o.after.as_ref(),
+                &diff_options,
+            ));
+        }
+        let unified_options = UnifiedOptions {
+            context: options.context,
+            colors: options.colors,
+        };
+        if self.rendered_manifest != self.manifest {
+            let (rendered, post) = if options.show_secrets {
+                (self.rendered_manifest.clone(), self.manifest.clone())
+            } else {
+                mask_secret_pair(&self.rendered_manifest, &self.manifest)
+            };
+            out.push_str(&unified(
+                "rendered manifest",
+                "post-rendered manifest",
+                &rendered,
+                &post,
+                unified_options,
+            ));
+        }
+        let values = |v: &Map<String, Value>| {
+            if v.is_empty() {
+                String::new()
+            } else {
+                object_yaml(&Value::Object(v.clone()))
+            }
+        };
+        out.push_str(&unified(
+            &format!("values of revision {}", self.from_revision),
+            &format!("values of revision {}", self.to_revision),
+            &values(&self.old_values),
+            &values(&self.new_values),
+            unified_options,
+        ));
+        out
+    }
+
     /// Whether anything would change on the cluster.
     pub fn has_changes(&self) -> bool {
         self.objects
@@ -247,6 +334,14 @@ impl Engine {
             patch,
             ..describe(target)
         })
+    }
+}
+
+fn qualified(namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        name.to_string()
+    } else {
+        format!("{namespace}/{name}")
     }
 }
 

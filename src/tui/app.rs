@@ -1,0 +1,629 @@
+//! The TUI's state and what keys do to it. Pure: a key or an engine answer
+//! goes in, the state changes and requests for the engine come out; drawing
+//! reads the state (`view`), the worker runs the requests (`worker`). So
+//! every screen can be driven and checked without a terminal.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use crate::release::Release;
+
+/// Something for the engine to do; answered by a [`Response`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// Latest revision of every release (in one namespace, or all).
+    Releases {
+        namespace: Option<String>,
+    },
+    History {
+        namespace: String,
+        name: String,
+    },
+    /// What rolling back to `revision` would do, for the confirmation.
+    PlanRollback {
+        namespace: String,
+        name: String,
+        revision: i64,
+    },
+    Rollback {
+        namespace: String,
+        name: String,
+        revision: i64,
+    },
+}
+
+/// The engine's answer to a [`Request`], or progress on one.
+#[derive(Debug)]
+pub enum Response {
+    Releases(Result<Vec<Release>, String>),
+    History(Result<Vec<Release>, String>),
+    /// The rollback preview as text, for the confirmation.
+    Plan {
+        namespace: String,
+        name: String,
+        revision: i64,
+        text: Result<String, String>,
+    },
+    RolledBack(Result<Box<Release>, String>),
+    /// A progress line of a running action.
+    Progress(String),
+}
+
+/// The screens, innermost last on the stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Releases,
+    Detail(DetailTab),
+    History,
+    /// A diff between two revisions.
+    Diff {
+        title: String,
+        text: String,
+    },
+}
+
+/// The parts of a release the detail screen shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DetailTab {
+    Status,
+    Values,
+    Manifest,
+    Notes,
+    Hooks,
+}
+
+impl DetailTab {
+    pub const ALL: [DetailTab; 5] = [
+        DetailTab::Status,
+        DetailTab::Values,
+        DetailTab::Manifest,
+        DetailTab::Notes,
+        DetailTab::Hooks,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            DetailTab::Status => "Status",
+            DetailTab::Values => "Values",
+            DetailTab::Manifest => "Manifest",
+            DetailTab::Notes => "Notes",
+            DetailTab::Hooks => "Hooks",
+        }
+    }
+
+    fn next(self) -> DetailTab {
+        let i = DetailTab::ALL.iter().position(|t| *t == self).unwrap_or(0);
+        DetailTab::ALL[(i + 1) % DetailTab::ALL.len()]
+    }
+}
+
+/// A dialog over the screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Popup {
+    Help,
+    /// An engine error, shown in full until dismissed.
+    Error(String),
+    /// "Roll back?" with the preview of what it would do.
+    ConfirmRollback {
+        namespace: String,
+        name: String,
+        revision: i64,
+        preview: String,
+        scroll: u16,
+    },
+}
+
+/// What the line at the bottom is being used for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    None,
+    /// `/`: narrowing the releases table.
+    Filter(String),
+    /// `:`: a command (`:ns NAME`, `:history NAME`, `:q`).
+    Command(String),
+}
+
+/// The whole state of the TUI.
+#[derive(Debug)]
+pub struct App {
+    /// The namespace shown; `None` for all.
+    pub namespace: Option<String>,
+    pub releases: Vec<Release>,
+    pub selected: usize,
+    pub filter: String,
+    pub input: Input,
+    pub stack: Vec<Screen>,
+    pub history: Vec<Release>,
+    pub history_selected: usize,
+    /// A revision marked with `space` to diff against the selected one.
+    pub marked: Option<i64>,
+    pub popup: Option<Popup>,
+    /// Shown at the top, e.g. that this is a demo sandbox.
+    pub banner: Option<String>,
+    /// The last lines of progress and what happened.
+    pub log: Vec<String>,
+    /// A request is out and not answered yet.
+    pub busy: bool,
+    /// Scroll offset of the detail and diff screens.
+    pub scroll: u16,
+    pub quit: bool,
+    /// Unix seconds "now" for relative times (fixed in tests).
+    pub now: i64,
+    /// Colours off (`NO_COLOR`).
+    pub plain: bool,
+}
+
+/// How many progress lines are kept.
+pub const LOG_LINES: usize = 6;
+
+impl App {
+    pub fn new(namespace: Option<String>, now: i64) -> App {
+        App {
+            namespace,
+            releases: Vec::new(),
+            selected: 0,
+            filter: String::new(),
+            input: Input::None,
+            stack: vec![Screen::Releases],
+            history: Vec::new(),
+            history_selected: 0,
+            marked: None,
+            popup: None,
+            banner: None,
+            log: Vec::new(),
+            busy: false,
+            scroll: 0,
+            quit: false,
+            now,
+            plain: false,
+        }
+    }
+
+    /// The first request: the releases.
+    pub fn start(&mut self) -> Vec<Request> {
+        self.busy = true;
+        vec![Request::Releases {
+            namespace: self.namespace.clone(),
+        }]
+    }
+
+    pub fn screen(&self) -> &Screen {
+        self.stack.last().unwrap_or(&Screen::Releases)
+    }
+
+    /// The releases the filter lets through (fuzzy: the filter's characters
+    /// in order, in the name, chart or status).
+    pub fn visible(&self) -> Vec<&Release> {
+        self.releases
+            .iter()
+            .filter(|r| {
+                self.filter.is_empty()
+                    || [
+                        r.name.as_str(),
+                        r.chart_name(),
+                        r.status().as_str(),
+                        r.namespace.as_str(),
+                    ]
+                    .iter()
+                    .any(|field| fuzzy(&self.filter, field))
+            })
+            .collect()
+    }
+
+    pub fn selected_release(&self) -> Option<&Release> {
+        self.visible().get(self.selected).copied()
+    }
+
+    fn say(&mut self, line: String) {
+        self.log.push(line);
+        if self.log.len() > LOG_LINES {
+            self.log.remove(0);
+        }
+    }
+
+    /// An engine answer arrives.
+    pub fn respond(&mut self, response: Response) -> Vec<Request> {
+        self.busy = false;
+        match response {
+            Response::Releases(Ok(releases)) => {
+                self.releases = releases;
+                let count = self.visible().len();
+                self.selected = self.selected.min(count.saturating_sub(1));
+            }
+            Response::History(Ok(history)) => {
+                self.history = history;
+                self.history_selected = self.history.len().saturating_sub(1);
+                self.marked = None;
+            }
+            Response::Plan {
+                namespace,
+                name,
+                revision,
+                text: Ok(preview),
+            } => {
+                self.popup = Some(Popup::ConfirmRollback {
+                    namespace,
+                    name,
+                    revision,
+                    preview,
+                    scroll: 0,
+                });
+            }
+            Response::RolledBack(Ok(release)) => {
+                self.say(format!(
+                    "{} rolled back: revision {} {}",
+                    release.name,
+                    release.version,
+                    release.status().as_str()
+                ));
+                self.busy = true;
+                return vec![
+                    Request::History {
+                        namespace: release.namespace.clone(),
+                        name: release.name.clone(),
+                    },
+                    Request::Releases {
+                        namespace: self.namespace.clone(),
+                    },
+                ];
+            }
+            Response::Progress(line) => {
+                self.busy = true;
+                self.say(line);
+            }
+            Response::Releases(Err(e))
+            | Response::History(Err(e))
+            | Response::Plan { text: Err(e), .. }
+            | Response::RolledBack(Err(e)) => {
+                self.popup = Some(Popup::Error(e));
+            }
+        }
+        Vec::new()
+    }
+
+    pub fn mouse(&mut self, event: MouseEvent) {
+        match event.kind {
+            MouseEventKind::ScrollDown => self.move_by(1),
+            MouseEventKind::ScrollUp => self.move_by(-1),
+            _ => {}
+        }
+    }
+
+    /// A key press.
+    pub fn key(&mut self, key: KeyEvent) -> Vec<Request> {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            return Vec::new();
+        }
+        if self.popup.is_some() {
+            return self.popup_key(key);
+        }
+        match &mut self.input {
+            Input::Filter(text) => {
+                match key.code {
+                    KeyCode::Esc => {
+                        self.filter.clear();
+                        self.input = Input::None;
+                    }
+                    KeyCode::Enter => self.input = Input::None,
+                    KeyCode::Backspace => {
+                        text.pop();
+                        self.filter = text.clone();
+                    }
+                    KeyCode::Char(c) => {
+                        text.push(c);
+                        self.filter = text.clone();
+                    }
+                    _ => {}
+                }
+                self.selected = 0;
+                return Vec::new();
+            }
+            Input::Command(text) => {
+                match key.code {
+                    KeyCode::Esc => self.input = Input::None,
+                    KeyCode::Backspace => {
+                        text.pop();
+                    }
+                    KeyCode::Char(c) => text.push(c),
+                    KeyCode::Enter => {
+                        let line = text.clone();
+                        self.input = Input::None;
+                        return self.command(&line);
+                    }
+                    _ => {}
+                }
+                return Vec::new();
+            }
+            Input::None => {}
+        }
+        match key.code {
+            KeyCode::Char('q') if self.stack.len() == 1 => {
+                self.quit = true;
+                Vec::new()
+            }
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('h') | KeyCode::Left => {
+                if self.stack.len() > 1 {
+                    self.stack.pop();
+                    self.scroll = 0;
+                }
+                Vec::new()
+            }
+            KeyCode::Char('?') => {
+                self.popup = Some(Popup::Help);
+                Vec::new()
+            }
+            KeyCode::Char('/') if *self.screen() == Screen::Releases => {
+                self.input = Input::Filter(self.filter.clone());
+                Vec::new()
+            }
+            KeyCode::Char(':') => {
+                self.input = Input::Command(String::new());
+                Vec::new()
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.move_by(1);
+                Vec::new()
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.move_by(-1);
+                Vec::new()
+            }
+            KeyCode::PageDown => {
+                self.move_by(10);
+                Vec::new()
+            }
+            KeyCode::PageUp => {
+                self.move_by(-10);
+                Vec::new()
+            }
+            _ => self.screen_key(key),
+        }
+    }
+
+    fn move_by(&mut self, delta: i64) {
+        let step = |value: usize, len: usize| -> usize {
+            let max = len.saturating_sub(1) as i64;
+            (value as i64 + delta).clamp(0, max) as usize
+        };
+        match self.screen() {
+            Screen::Releases => self.selected = step(self.selected, self.visible().len()),
+            Screen::History => {
+                self.history_selected = step(self.history_selected, self.history.len())
+            }
+            Screen::Detail(_) | Screen::Diff { .. } => {
+                self.scroll = (i64::from(self.scroll) + delta).clamp(0, i64::from(u16::MAX)) as u16
+            }
+        }
+    }
+
+    fn screen_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        match (self.screen().clone(), key.code) {
+            (Screen::Releases, KeyCode::Enter | KeyCode::Char('l') | KeyCode::Right) => {
+                if self.selected_release().is_some() {
+                    self.stack.push(Screen::Detail(DetailTab::Status));
+                    self.scroll = 0;
+                }
+                Vec::new()
+            }
+            (Screen::Releases | Screen::Detail(_), KeyCode::Char('H')) => self.open_history(),
+            (Screen::Releases, KeyCode::Char('R')) => self.reload(),
+            (Screen::Detail(tab), KeyCode::Tab) => {
+                self.stack.pop();
+                self.stack.push(Screen::Detail(tab.next()));
+                self.scroll = 0;
+                Vec::new()
+            }
+            (Screen::History, KeyCode::Char(' ')) => {
+                self.marked = self.history.get(self.history_selected).map(|r| r.version);
+                Vec::new()
+            }
+            (Screen::History, KeyCode::Char('d') | KeyCode::Enter) => {
+                self.open_diff();
+                Vec::new()
+            }
+            (Screen::History, KeyCode::Char('r')) => {
+                let Some(target) = self.history.get(self.history_selected) else {
+                    return Vec::new();
+                };
+                let request = Request::PlanRollback {
+                    namespace: target.namespace.clone(),
+                    name: target.name.clone(),
+                    revision: target.version,
+                };
+                self.busy = true;
+                vec![request]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn reload(&mut self) -> Vec<Request> {
+        self.busy = true;
+        vec![Request::Releases {
+            namespace: self.namespace.clone(),
+        }]
+    }
+
+    fn open_history(&mut self) -> Vec<Request> {
+        let Some(r) = self.selected_release() else {
+            return Vec::new();
+        };
+        let request = Request::History {
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+        };
+        self.history.clear();
+        self.stack.push(Screen::History);
+        self.busy = true;
+        vec![request]
+    }
+
+    /// The diff between the marked revision (else the one before) and the
+    /// selected one: manifest and values.
+    fn open_diff(&mut self) {
+        let Some(new) = self.history.get(self.history_selected) else {
+            return;
+        };
+        let old = match self.marked {
+            Some(v) => self.history.iter().find(|r| r.version == v),
+            None => self.history.iter().rev().find(|r| r.version < new.version),
+        };
+        let Some(old) = old else {
+            self.popup = Some(Popup::Error(format!(
+                "revision {} has no earlier revision to compare with; mark one with space",
+                new.version
+            )));
+            return;
+        };
+        let text = super::view::revision_diff(old, new);
+        self.stack.push(Screen::Diff {
+            title: format!("{}: revision {} → {}", new.name, old.version, new.version),
+            text,
+        });
+        self.scroll = 0;
+    }
+
+    fn popup_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        let Some(popup) = self.popup.as_mut() else {
+            return Vec::new();
+        };
+        match popup {
+            Popup::ConfirmRollback {
+                namespace,
+                name,
+                revision,
+                scroll,
+                ..
+            } => match key.code {
+                KeyCode::Char('y') => {
+                    let request = Request::Rollback {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                        revision: *revision,
+                    };
+                    let line = format!("rolling back {name} to revision {revision}");
+                    self.say(line);
+                    self.popup = None;
+                    self.busy = true;
+                    vec![request]
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    *scroll = scroll.saturating_add(1);
+                    Vec::new()
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    *scroll = scroll.saturating_sub(1);
+                    Vec::new()
+                }
+                KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => {
+                    self.popup = None;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            },
+            Popup::Help | Popup::Error(_) => {
+                if matches!(
+                    key.code,
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?')
+                ) {
+                    self.popup = None;
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// `:` commands.
+    fn command(&mut self, line: &str) -> Vec<Request> {
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next()) {
+            (Some("q" | "quit"), None) => {
+                self.quit = true;
+                Vec::new()
+            }
+            (Some("ns" | "namespace"), arg) => {
+                self.namespace = match arg {
+                    None | Some("all" | "-A") => None,
+                    Some(ns) => Some(ns.to_string()),
+                };
+                self.stack.truncate(1);
+                self.selected = 0;
+                self.reload()
+            }
+            (Some("history" | "hist"), Some(name)) => {
+                self.filter.clear();
+                match self.releases.iter().position(|r| r.name == name) {
+                    Some(i) => {
+                        self.selected = i;
+                        self.stack.truncate(1);
+                        self.open_history()
+                    }
+                    None => {
+                        self.popup = Some(Popup::Error(format!(
+                            "no release named {name:?} in this view"
+                        )));
+                        Vec::new()
+                    }
+                }
+            }
+            _ => {
+                self.popup = Some(Popup::Error(format!(
+                    "unknown command {line:?}: try :ns NAME, :ns all, :history NAME, :q"
+                )));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The keys of the current screen, for `?`.
+    pub fn help(&self) -> Vec<(&'static str, &'static str)> {
+        let mut keys = vec![
+            ("j/k, ↑/↓", "move; mouse wheel scrolls"),
+            ("enter, l", "open"),
+            ("esc, h", "back"),
+            (":", "command: :ns NAME, :ns all, :history NAME, :q"),
+            ("?", "this help"),
+            ("q, ctrl-c", "quit (q goes back on inner screens)"),
+        ];
+        match self.screen() {
+            Screen::Releases => keys.extend([
+                ("/", "filter releases (name, chart, status)"),
+                ("H", "history of the selected release"),
+                ("R", "reload"),
+            ]),
+            Screen::Detail(_) => keys.extend([("tab", "next part"), ("H", "history")]),
+            Screen::History => keys.extend([
+                ("space", "mark a revision to compare"),
+                (
+                    "d, enter",
+                    "diff marked (or previous) and selected revisions",
+                ),
+                ("r", "roll back to the selected revision (asks first)"),
+            ]),
+            Screen::Diff { .. } => {}
+        }
+        keys
+    }
+}
+
+/// Whether `pattern`'s characters appear in `text` in order (case-blind).
+pub fn fuzzy(pattern: &str, text: &str) -> bool {
+    let mut chars = text.chars().flat_map(char::to_lowercase);
+    pattern
+        .chars()
+        .flat_map(char::to_lowercase)
+        .all(|p| chars.any(|c| c == p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuzzy_matches_in_order() {
+        assert!(fuzzy("wb", "web"));
+        assert!(fuzzy("DEP", "deployed"));
+        assert!(!fuzzy("bw", "web"));
+        assert!(fuzzy("", "x"));
+    }
+}

@@ -1,0 +1,101 @@
+//! The terminal UI (`wheelhouse` with no command): browse releases, read a
+//! release's status, values, manifest, notes and hooks, walk its history,
+//! diff two revisions, and roll back with one key after reviewing what the
+//! rollback will do. Drives the engine only, through [`worker`]; draws from
+//! [`app::App`] only, so a slow cluster never freezes the screen.
+//!
+//! The terminal is restored on every exit, panics included.
+
+pub mod app;
+pub mod demo;
+pub mod view;
+pub mod worker;
+
+use std::io::stdout;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+
+use crate::engine::Engine;
+
+use app::App;
+use worker::Worker;
+
+/// How long the loop waits for a key before looking at engine answers.
+const TICK: Duration = Duration::from_millis(50);
+
+/// Where the TUI starts.
+pub struct Start {
+    pub engine: Engine,
+    /// `None` shows every namespace.
+    pub namespace: Option<String>,
+    pub banner: Option<String>,
+}
+
+/// Runs the TUI until the user quits.
+pub fn run(start: Start) -> anyhow::Result<()> {
+    let now = unix_now();
+    let mut app = App::new(start.namespace, now);
+    app.banner = start.banner;
+    app.plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let worker = Worker::start(start.engine).context("cannot start the engine's thread")?;
+
+    enable_raw_mode().context("cannot put the terminal in raw mode")?;
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous_hook(info);
+    }));
+    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)
+        .context("cannot take over the terminal")?;
+    let result = event_loop(&mut app, &worker);
+    restore();
+    // Waits for running actions to record how they ended.
+    drop(worker);
+    result
+}
+
+/// Gives the terminal back as it was.
+fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(stdout(), LeaveAlternateScreen, DisableMouseCapture);
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn event_loop(app: &mut App, worker: &Worker) -> anyhow::Result<()> {
+    let mut terminal =
+        Terminal::new(CrosstermBackend::new(stdout())).context("cannot open the terminal")?;
+    worker.send(app.start());
+    while !app.quit {
+        app.now = unix_now();
+        terminal
+            .draw(|frame| view::draw(frame, app))
+            .context("cannot draw")?;
+        if event::poll(TICK).context("cannot read the terminal")? {
+            match event::read().context("cannot read the terminal")? {
+                Event::Key(key) if key.kind == event::KeyEventKind::Press => {
+                    worker.send(app.key(key))
+                }
+                Event::Mouse(mouse) => app.mouse(mouse),
+                // The next draw fits the new size.
+                _ => {}
+            }
+        }
+        while let Ok(answer) = worker.answers.try_recv() {
+            worker.send(app.respond(answer));
+        }
+    }
+    Ok(())
+}

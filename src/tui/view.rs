@@ -1,0 +1,511 @@
+//! Drawing the TUI from its state: a header, the current screen, the input
+//! line and key hints, and any popup on top. Reads [`App`] only; never
+//! waits on anything.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{
+    Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Tabs, Wrap,
+};
+
+use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
+use crate::release::Release;
+
+use super::app::{App, DetailTab, Input, Popup, Screen};
+
+/// Draws the whole frame.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let [header, body, log, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(if app.log.is_empty() { 0 } else { 3 }),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    draw_header(frame, app, header);
+    match app.screen() {
+        Screen::Releases => draw_releases(frame, app, body),
+        Screen::Detail(tab) => draw_detail(frame, app, *tab, body),
+        Screen::History => draw_history(frame, app, body),
+        Screen::Diff { title, text } => draw_text(frame, app.plain, app.scroll, title, text, body),
+    }
+    if !app.log.is_empty() {
+        let lines: Vec<Line> = app
+            .log
+            .iter()
+            .rev()
+            .take(2)
+            .rev()
+            .map(|l| Line::raw(l.as_str()))
+            .collect();
+        frame.render_widget(
+            Paragraph::new(lines).block(Block::default().borders(Borders::TOP).title("activity")),
+            log,
+        );
+    }
+    draw_footer(frame, app, footer);
+    match &app.popup {
+        Some(Popup::Help) => draw_help(frame, app),
+        Some(Popup::Error(message)) => draw_error(frame, app, message),
+        Some(Popup::ConfirmRollback {
+            name,
+            revision,
+            preview,
+            scroll,
+            ..
+        }) => draw_confirm(frame, app, name, *revision, preview, *scroll),
+        None => {}
+    }
+}
+
+fn style(app: &App, color: Color) -> Style {
+    if app.plain {
+        Style::default()
+    } else {
+        Style::default().fg(color)
+    }
+}
+
+fn status_style(app: &App, status: &str) -> Style {
+    match status {
+        "deployed" => style(app, Color::Green),
+        "failed" | "unknown" => style(app, Color::Red),
+        "pending-install" | "pending-upgrade" | "pending-rollback" | "uninstalling" => {
+            style(app, Color::Yellow)
+        }
+        _ => Style::default(),
+    }
+}
+
+fn selected_style(app: &App) -> Style {
+    if app.plain {
+        Style::default().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::default()
+            .add_modifier(Modifier::REVERSED)
+            .fg(Color::Cyan)
+    }
+}
+
+fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
+    let namespace = app.namespace.as_deref().unwrap_or("all namespaces");
+    let mut spans = vec![
+        Span::styled("wheelhouse", Style::default().add_modifier(Modifier::BOLD)),
+        Span::raw(format!("  namespace: {namespace}")),
+    ];
+    if app.busy {
+        spans.push(Span::raw("  ⟳ working…"));
+    }
+    if let Some(banner) = &app.banner {
+        spans.push(Span::styled(
+            format!("  {banner}"),
+            style(app, Color::Yellow),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// "5m ago"-style age of a Unix time.
+pub fn age(now: i64, then: i64) -> String {
+    let secs = (now - then).max(0);
+    match secs {
+        s if s < 60 => format!("{s}s ago"),
+        s if s < 3600 => format!("{}m ago", s / 60),
+        s if s < 86_400 => format!("{}h ago", s / 3600),
+        s => format!("{}d ago", s / 86_400),
+    }
+}
+
+fn chart_of(r: &Release) -> (String, String) {
+    match &r.chart {
+        Some(c) if c.metadata.is_some() => (c.name_version(), c.app_version().to_string()),
+        _ => ("MISSING".into(), "MISSING".into()),
+    }
+}
+
+fn draw_releases(frame: &mut Frame, app: &App, area: Rect) {
+    let visible = app.visible();
+    let rows: Vec<Row> = visible
+        .iter()
+        .map(|r| {
+            let (chart, app_version) = chart_of(r);
+            let status = r.status().as_str().to_string();
+            Row::new(vec![
+                Cell::from(r.name.clone()),
+                Cell::from(r.namespace.clone()),
+                Cell::from(r.version.to_string()),
+                Cell::from(status.clone()).style(status_style(app, &status)),
+                Cell::from(chart),
+                Cell::from(app_version),
+                Cell::from(age(app.now, r.last_deployed().unix_seconds())),
+            ])
+        })
+        .collect();
+    let title = if app.filter.is_empty() {
+        format!("releases ({})", visible.len())
+    } else {
+        format!(
+            "releases ({} of {}, /{})",
+            visible.len(),
+            app.releases.len(),
+            app.filter
+        )
+    };
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(12),
+            Constraint::Min(10),
+            Constraint::Length(8),
+            Constraint::Length(16),
+            Constraint::Min(14),
+            Constraint::Length(11),
+            Constraint::Length(9),
+        ],
+    )
+    .header(
+        Row::new([
+            "NAME",
+            "NAMESPACE",
+            "REVISION",
+            "STATUS",
+            "CHART",
+            "APP VERSION",
+            "UPDATED",
+        ])
+        .style(Style::default().add_modifier(Modifier::BOLD)),
+    )
+    .row_highlight_style(selected_style(app))
+    .block(Block::default().borders(Borders::ALL).title(title));
+    let mut state = TableState::default().with_selected(if visible.is_empty() {
+        None
+    } else {
+        Some(app.selected)
+    });
+    frame.render_stateful_widget(table, area, &mut state);
+    if visible.is_empty() && !app.busy {
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1,
+        };
+        let message = if app.releases.is_empty() {
+            "no releases here (try :ns all)"
+        } else {
+            "no release matches the filter (esc clears it)"
+        };
+        frame.render_widget(Paragraph::new(message), inner);
+    }
+}
+
+fn draw_detail(frame: &mut Frame, app: &App, tab: DetailTab, area: Rect) {
+    let Some(release) = app.selected_release() else {
+        return;
+    };
+    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let titles: Vec<&str> = DetailTab::ALL.iter().map(|t| t.title()).collect();
+    let index = DetailTab::ALL.iter().position(|t| *t == tab).unwrap_or(0);
+    frame.render_widget(
+        Tabs::new(titles)
+            .select(index)
+            .highlight_style(selected_style(app)),
+        tabs,
+    );
+    let text = detail_text(release, tab);
+    let title = format!("{} (revision {})", release.name, release.version);
+    draw_text(frame, app.plain, app.scroll, &title, &text, body);
+}
+
+/// The text of one part of a release. Secret values in the manifest are
+/// masked.
+pub fn detail_text(release: &Release, tab: DetailTab) -> String {
+    let info = release.info.clone().unwrap_or_default();
+    match tab {
+        DetailTab::Status => {
+            let (chart, app_version) = chart_of(release);
+            format!(
+                "NAME: {}\nNAMESPACE: {}\nREVISION: {}\nSTATUS: {}\nCHART: {}\nAPP VERSION: {}\nLAST DEPLOYED: {}\nDESCRIPTION: {}\n",
+                release.name,
+                release.namespace,
+                release.version,
+                release.status().as_str(),
+                chart,
+                app_version,
+                info.last_deployed.rfc3339_nano(),
+                info.description
+            )
+        }
+        DetailTab::Values => {
+            if release.config.is_empty() {
+                "(no user-supplied values)\n".into()
+            } else {
+                yaml(&serde_json::Value::Object(release.config.clone()))
+            }
+        }
+        DetailTab::Manifest => mask_secret_pair(&release.manifest, &release.manifest).0,
+        DetailTab::Notes => {
+            if info.notes.is_empty() {
+                "(no notes)\n".into()
+            } else {
+                info.notes
+            }
+        }
+        DetailTab::Hooks => {
+            if release.hooks.is_empty() {
+                return "(no hooks)\n".into();
+            }
+            release
+                .hooks
+                .iter()
+                .map(|h| {
+                    format!(
+                        "# {} {} ({}), weight {}, last run: {}\n{}\n",
+                        h.kind,
+                        h.name,
+                        h.events.join(", "),
+                        h.weight,
+                        if h.last_run.phase.is_empty() {
+                            "never"
+                        } else {
+                            &h.last_run.phase
+                        },
+                        h.manifest
+                    )
+                })
+                .collect()
+        }
+    }
+}
+
+fn yaml(value: &serde_json::Value) -> String {
+    crate::diff::objects::object_yaml(value)
+}
+
+/// Manifest and values diff of two revisions, Secrets masked.
+pub fn revision_diff(old: &Release, new: &Release) -> String {
+    let options = UnifiedOptions {
+        context: 3,
+        colors: Colors { on: false },
+    };
+    let (a, b) = mask_secret_pair(&old.manifest, &new.manifest);
+    let label = |r: &Release, what: &str| format!("revision {} {what}", r.version);
+    let mut out = unified(
+        &label(old, "manifest"),
+        &label(new, "manifest"),
+        &a,
+        &b,
+        options,
+    );
+    let values = |r: &Release| {
+        if r.config.is_empty() {
+            String::new()
+        } else {
+            yaml(&serde_json::Value::Object(r.config.clone()))
+        }
+    };
+    out.push_str(&unified(
+        &label(old, "values"),
+        &label(new, "values"),
+        &values(old),
+        &values(new),
+        options,
+    ));
+    if out.is_empty() {
+        out.push_str("(the two revisions have the same manifest and values)\n");
+    }
+    out
+}
+
+/// A scrollable text, diff lines coloured.
+fn draw_text(frame: &mut Frame, plain: bool, scroll: u16, title: &str, text: &str, area: Rect) {
+    let lines: Vec<Line> = text
+        .lines()
+        .map(|l| {
+            let color = if l.starts_with("+++") || l.starts_with("---") {
+                None
+            } else if l.starts_with('+') {
+                Some(Color::Green)
+            } else if l.starts_with('-') {
+                Some(Color::Red)
+            } else if l.starts_with("@@") {
+                Some(Color::Cyan)
+            } else {
+                None
+            };
+            match color {
+                Some(c) if !plain => Line::styled(l.to_string(), Style::default().fg(c)),
+                _ => Line::raw(l.to_string()),
+            }
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(Text::from(lines)).scroll((scroll, 0)).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_string()),
+        ),
+        area,
+    );
+}
+
+fn draw_history(frame: &mut Frame, app: &App, area: Rect) {
+    let name = app
+        .history
+        .first()
+        .map(|r| r.name.clone())
+        .or_else(|| app.selected_release().map(|r| r.name.clone()))
+        .unwrap_or_default();
+    let rows: Vec<Row> = app
+        .history
+        .iter()
+        .map(|r| {
+            let (chart, app_version) = chart_of(r);
+            let status = r.status().as_str().to_string();
+            let mark = if app.marked == Some(r.version) {
+                "*"
+            } else {
+                " "
+            };
+            Row::new(vec![
+                Cell::from(format!("{mark}{}", r.version)),
+                Cell::from(age(app.now, r.last_deployed().unix_seconds())),
+                Cell::from(status.clone()).style(status_style(app, &status)),
+                Cell::from(chart),
+                Cell::from(app_version),
+                Cell::from(
+                    r.info
+                        .as_ref()
+                        .map(|i| i.description.clone())
+                        .unwrap_or_default(),
+                ),
+            ])
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(9),
+            Constraint::Length(9),
+            Constraint::Length(16),
+            Constraint::Min(12),
+            Constraint::Length(11),
+            Constraint::Min(20),
+        ],
+    )
+    .header(
+        Row::new([
+            "REVISION",
+            "UPDATED",
+            "STATUS",
+            "CHART",
+            "APP VERSION",
+            "DESCRIPTION",
+        ])
+        .style(Style::default().add_modifier(Modifier::BOLD)),
+    )
+    .row_highlight_style(selected_style(app))
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(format!("history of {name}")),
+    );
+    let mut state = TableState::default().with_selected(if app.history.is_empty() {
+        None
+    } else {
+        Some(app.history_selected)
+    });
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
+    let line = match &app.input {
+        Input::Filter(text) => format!("/{text}"),
+        Input::Command(text) => format!(":{text}"),
+        Input::None => match app.screen() {
+            Screen::Releases => "enter open  H history  / filter  : command  ? help  q quit",
+            Screen::Detail(_) => "tab next part  H history  j/k scroll  esc back  ? help",
+            Screen::History => "r roll back  space mark  d diff  esc back  ? help",
+            Screen::Diff { .. } => "j/k scroll  esc back  ? help",
+        }
+        .to_string(),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A rectangle of `width` x `height` percent in the middle of `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = area.width * width / 100;
+    let h = area.height * height / 100;
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn draw_help(frame: &mut Frame, app: &App) {
+    let area = centered(frame.area(), 70, 60);
+    let lines: Vec<Line> = app
+        .help()
+        .into_iter()
+        .map(|(k, what)| Line::raw(format!("{k:<12} {what}")))
+        .collect();
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title("keys (esc closes)"),
+        ),
+        area,
+    );
+}
+
+fn draw_error(frame: &mut Frame, app: &App, message: &str) {
+    let area = centered(frame.area(), 80, 40);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(message.to_string())
+            .wrap(Wrap { trim: false })
+            .style(style(app, Color::Red))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title("error (esc closes)"),
+            ),
+        area,
+    );
+}
+
+fn draw_confirm(
+    frame: &mut Frame,
+    app: &App,
+    name: &str,
+    revision: i64,
+    preview: &str,
+    scroll: u16,
+) {
+    let area = centered(frame.area(), 90, 80);
+    frame.render_widget(Clear, area);
+    let [question, body] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(format!(
+            "Roll {name} back to revision {revision}? y: yes  n/esc: no  j/k: scroll"
+        ))
+        .style(Style::default().add_modifier(Modifier::BOLD)),
+        question,
+    );
+    draw_text(
+        frame,
+        app.plain,
+        scroll,
+        "what the rollback will do",
+        preview,
+        body,
+    );
+}
