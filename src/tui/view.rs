@@ -509,3 +509,220 @@ fn draw_confirm(
         body,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::release::{GoTime, Hook, Info, Metadata, ReleaseChart, Status};
+    use crate::tui::app::Response;
+
+    const NOW: i64 = 1_795_000_000;
+
+    fn release(name: &str, namespace: &str, version: i64, status: Status, age: i64) -> Release {
+        let when = chrono::DateTime::from_timestamp(NOW - age, 0)
+            .unwrap()
+            .fixed_offset();
+        let mut config = serde_json::Map::new();
+        config.insert("replicas".into(), serde_json::json!(version));
+        Release {
+            name: name.into(),
+            namespace: namespace.into(),
+            version,
+            info: Some(Info {
+                status,
+                last_deployed: GoTime::from_datetime(when),
+                first_deployed: GoTime::from_datetime(when),
+                description: format!("revision {version}"),
+                notes: format!("{name} is up.\n"),
+                ..Info::default()
+            }),
+            chart: Some(ReleaseChart {
+                metadata: Some(Metadata {
+                    name: "hello".into(),
+                    version: "1.0.0".into(),
+                    app_version: "1.25".into(),
+                    ..Metadata::default()
+                }),
+                ..ReleaseChart::default()
+            }),
+            config,
+            manifest: format!(
+                "---\n# Source: hello/templates/app.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {version}\n---\n# Source: hello/templates/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\nstringData:\n  password: hunter{version}\n"
+            ),
+            hooks: vec![Hook {
+                name: format!("{name}-test"),
+                kind: "Pod".into(),
+                path: "hello/templates/test.yaml".into(),
+                manifest: "kind: Pod".into(),
+                events: vec!["test".into()],
+                ..Hook::default()
+            }],
+            ..Release::default()
+        }
+    }
+
+    fn app() -> App {
+        let mut app = App::new(Some("demo".into()), NOW);
+        app.plain = true;
+        app.start();
+        app.respond(Response::Releases(Ok(vec![
+            release("api", "demo", 1, Status::Deployed, 300),
+            release("web", "demo", 3, Status::Failed, 7200),
+            release("worker", "demo", 2, Status::PendingUpgrade, 30),
+        ])));
+        app
+    }
+
+    fn press(app: &mut App, keys: &str) {
+        for c in keys.chars() {
+            let code = match c {
+                '\n' => KeyCode::Enter,
+                '\x1b' => KeyCode::Esc,
+                '\t' => KeyCode::Tab,
+                c => KeyCode::Char(c),
+            };
+            app.key(KeyEvent::new(code, KeyModifiers::NONE));
+        }
+    }
+
+    fn screen(app: &App) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+        terminal.draw(|f| draw(f, app)).unwrap();
+        let buffer = terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buffer.area.height {
+            let line: String = (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect();
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    fn history(app: &mut App) {
+        app.respond(Response::History(Ok(vec![
+            release("web", "demo", 1, Status::Superseded, 9000),
+            release("web", "demo", 2, Status::Superseded, 8000),
+            release("web", "demo", 3, Status::Failed, 7200),
+        ])));
+    }
+
+    #[test]
+    fn releases() {
+        insta::assert_snapshot!(screen(&app()));
+    }
+
+    #[test]
+    fn releases_filtered() {
+        let mut app = app();
+        press(&mut app, "/wk");
+        insta::assert_snapshot!(screen(&app));
+        press(&mut app, "\x1b");
+        assert!(app.filter.is_empty());
+    }
+
+    #[test]
+    fn detail_tabs() {
+        let mut app = app();
+        press(&mut app, "j\n");
+        insta::assert_snapshot!("detail_status", screen(&app));
+        press(&mut app, "\t");
+        insta::assert_snapshot!("detail_values", screen(&app));
+        press(&mut app, "\t");
+        let manifest = screen(&app);
+        assert!(!manifest.contains("hunter3"), "{manifest}");
+        insta::assert_snapshot!("detail_manifest", manifest);
+        press(&mut app, "\t");
+        insta::assert_snapshot!("detail_notes", screen(&app));
+        press(&mut app, "\t");
+        insta::assert_snapshot!("detail_hooks", screen(&app));
+    }
+
+    #[test]
+    fn history_diff_and_rollback_confirmation() {
+        let mut app = app();
+        press(&mut app, "jH");
+        assert_eq!(*app.screen(), Screen::History);
+        history(&mut app);
+        insta::assert_snapshot!("history", screen(&app));
+        press(&mut app, "d");
+        let diff = screen(&app);
+        assert!(!diff.contains("hunter"), "{diff}");
+        insta::assert_snapshot!("history_diff", diff);
+        press(&mut app, "\x1bk");
+        let requests = app.key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE));
+        assert_eq!(
+            requests,
+            [crate::tui::app::Request::PlanRollback {
+                namespace: "demo".into(),
+                name: "web".into(),
+                revision: 2
+            }]
+        );
+        app.respond(Response::Plan {
+            namespace: "demo".into(),
+            name: "web".into(),
+            revision: 2,
+            text: Ok("--- live\n+++ after rollback\n-  replicas: 3\n+  replicas: 2\n".into()),
+        });
+        insta::assert_snapshot!("rollback_confirmation", screen(&app));
+        let requests = app.key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE));
+        assert_eq!(
+            requests,
+            [crate::tui::app::Request::Rollback {
+                namespace: "demo".into(),
+                name: "web".into(),
+                revision: 2
+            }]
+        );
+        assert!(app.popup.is_none());
+    }
+
+    #[test]
+    fn help_error_and_command_line() {
+        let mut app = app();
+        press(&mut app, "?");
+        insta::assert_snapshot!("help", screen(&app));
+        press(&mut app, "\x1b:ns kube-syst");
+        insta::assert_snapshot!("command_line", screen(&app));
+        press(&mut app, "\x1b:bogus\n");
+        insta::assert_snapshot!("error", screen(&app));
+        press(&mut app, "\x1b");
+        assert!(app.popup.is_none());
+    }
+
+    #[test]
+    fn namespace_command_reloads_all() {
+        let mut app = app();
+        press(&mut app, ":ns all");
+        let requests = app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        assert_eq!(
+            requests,
+            [crate::tui::app::Request::Releases { namespace: None }]
+        );
+        assert_eq!(app.namespace, None);
+    }
+
+    #[test]
+    fn quitting_and_going_back() {
+        let mut app = app();
+        press(&mut app, "\nq");
+        assert!(!app.quit, "q on an inner screen goes back");
+        assert_eq!(*app.screen(), Screen::Releases);
+        press(&mut app, "q");
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn ages_read_like_kubectl() {
+        assert_eq!(age(100, 95), "5s ago");
+        assert_eq!(age(10_000, 10_000 - 7200), "2h ago");
+        assert_eq!(age(0, 10), "0s ago");
+        assert_eq!(age(200_000, 0), "2d ago");
+    }
+}

@@ -23,3 +23,4 @@ mod sql;
 mod storage;
 mod strvals;
 mod template;
+mod tui;

@@ -1,0 +1,181 @@
+//! The TUI end to end, in a real terminal (tmux): on a sandbox with a
+//! release Helm installed and wheelhouse upgraded, open the release's
+//! history, roll back with `r` (then `y` on the preview), and check the new
+//! revision with `wheelhouse history` and with Helm.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::fixtures::{
+    HelmRef, SharedSandbox, Wheelhouse, create_namespaces, helm_statuses, without_helm, write_chart,
+};
+
+static SANDBOX: SharedSandbox = SharedSandbox::new();
+
+const NAMESPACE: &str = "tui-e2e";
+
+/// A tmux server of this test's own, killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("wheelhouse-test-{}", std::process::id()),
+        };
+        let status = tmux
+            .cmd(&[
+                "new-session",
+                "-d",
+                "-s",
+                "tui",
+                "-x",
+                "120",
+                "-y",
+                "32",
+                command,
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux new-session failed");
+        tmux
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]).args(args);
+        c
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            let status = self.cmd(&["send-keys", "-t", "tui", key]).status().unwrap();
+            assert!(status.success());
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd(&["capture-pane", "-p", "-t", "tui"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits (bounded) until the screen shows `text`; the screen on failure.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the TUI never showed {text:?}; it shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]).status();
+    }
+}
+
+fn chart(dir: &Path) -> String {
+    write_chart(
+        dir,
+        "web",
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: web\nversion: 1.0.0\n"),
+            ("values.yaml", "replicas: 1\n"),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  replicas: {{ .Values.replicas | quote }}\n",
+            ),
+        ],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_key_rollback_in_a_real_terminal() {
+    if without_helm() {
+        return;
+    }
+    if Command::new("tmux").arg("-V").output().is_err() {
+        panic!("tmux is not installed; scripts/test installs it");
+    }
+    create_namespaces(&SANDBOX.client().await, &[NAMESPACE]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let helm = HelmRef::new(&kubeconfig, "secret", NAMESPACE);
+        helm.ok(&["install", "web", &chart]);
+        // Helm applied server-side as "python"; share that field manager.
+        Wheelhouse::new(&kubeconfig)
+            .driver("secret")
+            .envs([("WHEELHOUSE_FIELD_MANAGER", "python")])
+            .ok(&["upgrade", "web", &chart, "--set", "replicas=2", "-n", NAMESPACE]);
+
+        let command = format!(
+            "env KUBECONFIG={} HELM_DRIVER=secret WHEELHOUSE_FIELD_MANAGER=python TERM=xterm {} -n {NAMESPACE}",
+            kubeconfig.display(),
+            env!("CARGO_BIN_EXE_wheelhouse"),
+        );
+        let tmux = Tmux::start(&command);
+        tmux.wait_for("web");
+        tmux.keys(&["H"]);
+        tmux.wait_for("history of web");
+        tmux.wait_for("Upgrade complete");
+        // The latest revision is selected; one up is the install.
+        tmux.keys(&["k", "r"]);
+        let preview = tmux.wait_for("Roll web back to revision 1?");
+        assert!(preview.contains("replicas: \"2\""), "{preview}");
+        tmux.keys(&["y"]);
+        let after = tmux.wait_for("Rollback to 1");
+        assert!(after.contains("deployed"), "{after}");
+        tmux.keys(&["q", "q"]);
+
+        let history: Value = serde_json::from_str(
+            &Wheelhouse::new(&kubeconfig)
+                .driver("secret")
+                .ok(&["history", "web", "-n", NAMESPACE, "-o", "json"]),
+        )
+        .unwrap();
+        let rows: Vec<(i64, &str, &str)> = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["revision"].as_i64().unwrap(),
+                    r["status"].as_str().unwrap(),
+                    r["description"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (1, "superseded", "Install complete"),
+                (2, "superseded", "Upgrade complete"),
+                (3, "deployed", "Rollback to 1"),
+            ]
+        );
+        let helm_history = helm.ok(&["history", "web"]);
+        assert_eq!(
+            helm_statuses(&helm_history),
+            ["superseded", "superseded", "deployed"]
+        );
+    })
+    .await
+    .unwrap();
+}
