@@ -150,10 +150,16 @@ pub struct App {
     pub now: i64,
     /// Colours off (`NO_COLOR`).
     pub plain: bool,
+    /// When the releases were last asked for.
+    pub refreshed: i64,
 }
 
 /// How many progress lines are kept.
 pub const LOG_LINES: usize = 6;
+
+/// Seconds between refreshes of the releases (and the history shown), so
+/// a change made elsewhere (Helm in another terminal) appears within them.
+pub const REFRESH_SECS: i64 = 2;
 
 impl App {
     pub fn new(namespace: Option<String>, now: i64) -> App {
@@ -175,7 +181,31 @@ impl App {
             quit: false,
             now,
             plain: false,
+            refreshed: now,
         }
+    }
+
+    /// Time passes: every [`REFRESH_SECS`], when nothing is out, the
+    /// releases and the history shown are read again.
+    pub fn tick(&mut self, now: i64) -> Vec<Request> {
+        self.now = now;
+        if self.busy || self.popup.is_some() || now - self.refreshed < REFRESH_SECS {
+            return Vec::new();
+        }
+        self.refreshed = now;
+        let mut requests = vec![Request::Releases {
+            namespace: self.namespace.clone(),
+        }];
+        if *self.screen() == Screen::History
+            && let Some(r) = self.history.first()
+        {
+            requests.push(Request::History {
+                namespace: r.namespace.clone(),
+                name: r.name.clone(),
+            });
+        }
+        self.busy = true;
+        requests
     }
 
     /// The first request: the releases.
@@ -230,9 +260,14 @@ impl App {
                 self.selected = self.selected.min(count.saturating_sub(1));
             }
             Response::History(Ok(history)) => {
+                let same = self.history.first().map(|r| (&r.namespace, &r.name))
+                    == history.first().map(|r| (&r.namespace, &r.name));
+                let grew = history.len() != self.history.len();
                 self.history = history;
-                self.history_selected = self.history.len().saturating_sub(1);
-                self.marked = None;
+                if !same || grew {
+                    self.history_selected = self.history.len().saturating_sub(1);
+                    self.marked = None;
+                }
             }
             Response::Plan {
                 namespace,
@@ -618,6 +653,16 @@ pub fn fuzzy(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refreshes_every_two_seconds_when_idle() {
+        let mut app = App::new(None, 100);
+        assert!(app.tick(101).is_empty());
+        assert_eq!(app.tick(102), [Request::Releases { namespace: None }]);
+        assert!(app.tick(105).is_empty(), "busy until answered");
+        app.respond(Response::Releases(Ok(Vec::new())));
+        assert_eq!(app.tick(105).len(), 1);
+    }
 
     #[test]
     fn fuzzy_matches_in_order() {

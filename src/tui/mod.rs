@@ -79,7 +79,7 @@ fn event_loop(app: &mut App, worker: &Worker) -> anyhow::Result<()> {
         Terminal::new(CrosstermBackend::new(stdout())).context("cannot open the terminal")?;
     worker.send(app.start());
     while !app.quit {
-        app.now = unix_now();
+        worker.send(app.tick(unix_now()));
         terminal
             .draw(|frame| view::draw(frame, app))
             .context("cannot draw")?;
