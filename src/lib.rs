@@ -12,3 +12,4 @@ pub mod release;
 pub mod render;
 pub mod sandbox;
 pub mod storage;
+pub mod tui;

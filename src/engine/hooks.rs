@@ -61,7 +61,7 @@ pub async fn run(
             completed_at: GoTime::default(),
             phase: "Running".into(),
         };
-        engine.storage().update(release).await?;
+        release.stored_as = engine.storage().update(release).await?;
         applier.progress.emit(Event::Hook {
             event: event.as_str().into(),
             name: hook.name.clone(),

@@ -216,7 +216,7 @@ impl Engine {
         if options.create_namespace {
             self.create_namespace(&namespace, &applier).await?;
         }
-        self.storage().create(&release, 0).await?;
+        release.stored_as = self.storage().create(&release, 0).await?;
         progress.emit(Event::Recorded {
             revision: 1,
             status: Status::PendingInstall.as_str().to_string(),
@@ -286,7 +286,7 @@ impl Engine {
             &options.description
         };
         set_status(release, Status::Deployed, description);
-        self.storage().update(release).await?;
+        release.stored_as = self.storage().update(release).await?;
         applier.progress.emit(Event::Recorded {
             revision: release.version,
             status: Status::Deployed.as_str().to_string(),

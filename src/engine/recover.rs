@@ -51,7 +51,7 @@ impl Engine {
         let mut release = stuck.pending;
         let description = recovered_description(&release.status());
         set_status(&mut release, Status::Failed, &description);
-        self.storage().update(&release).await?;
+        release.stored_as = self.storage().update(&release).await?;
         Ok(release)
     }
 }

@@ -148,7 +148,7 @@ impl Engine {
             .await
             .map_err(|e| EngineError::Failed(format!("failed pre-delete: {e}")))?;
         }
-        self.storage().update(&release).await.map_err(|e| {
+        release.stored_as = self.storage().update(&release).await.map_err(|e| {
             EngineError::Failed(format!("uninstall: Failed to store updated release: {e}"))
         })?;
         progress.emit(Event::Recorded {

@@ -456,7 +456,7 @@ impl Engine {
             progress,
             cancel,
         };
-        self.storage().create(&next, settings.history_max).await?;
+        next.stored_as = self.storage().create(&next, settings.history_max).await?;
         progress.emit(Event::Recorded {
             revision: next.version,
             status: next.status().as_str().to_string(),
@@ -473,7 +473,7 @@ impl Engine {
                     settings.description.clone()
                 };
                 set_status(&mut next, Status::Deployed, &description);
-                self.storage().update(&next).await?;
+                next.stored_as = self.storage().update(&next).await?;
                 progress.emit(Event::Recorded {
                     revision: next.version,
                     status: Status::Deployed.as_str().to_string(),

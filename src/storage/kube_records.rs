@@ -422,24 +422,26 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
         K::DRIVER
     }
 
-    async fn create(&self, release: &Release) -> Result<(), StorageError> {
+    async fn create(&self, release: &Release) -> Result<Option<String>, StorageError> {
         let (object, size) = Self::object(release, "createdAt", None)?;
         let key = record_key(&release.name, release.version);
-        self.api(&release.namespace)
+        let written = self
+            .api(&release.namespace)
             .create(&PostParams::default(), &object)
             .await
             .map_err(|e| failure::<K>(Op::Create, Some(&key), &release.namespace, size, e))?;
-        Ok(())
+        Ok(written.meta().resource_version.clone())
     }
 
-    async fn update(&self, release: &Release) -> Result<(), StorageError> {
+    async fn update(&self, release: &Release) -> Result<Option<String>, StorageError> {
         let (object, size) = Self::object(release, "modifiedAt", release.stored_as.clone())?;
         let key = record_key(&release.name, release.version);
-        self.api(&release.namespace)
+        let written = self
+            .api(&release.namespace)
             .replace(&key, &PostParams::default(), &object)
             .await
             .map_err(|e| failure::<K>(Op::Update, Some(&key), &release.namespace, size, e))?;
-        Ok(())
+        Ok(written.meta().resource_version.clone())
     }
 
     async fn delete(

@@ -64,19 +64,21 @@ impl Driver for Memory {
         "Memory"
     }
 
-    async fn create(&self, release: &Release) -> Result<(), StorageError> {
+    async fn create(&self, release: &Release) -> Result<Option<String>, StorageError> {
         let record = self.to_record(release, Some(GoTime::now().unix_seconds()))?;
+        let stored_as = record.stored_as.clone();
         let mut records = self.records.lock();
         let id = (record.header.namespace.clone(), record.header.key.clone());
         if records.contains_key(&id) {
             return Err(StorageError::Exists { key: id.1 });
         }
         records.insert(id, record);
-        Ok(())
+        Ok(stored_as)
     }
 
-    async fn update(&self, release: &Release) -> Result<(), StorageError> {
+    async fn update(&self, release: &Release) -> Result<Option<String>, StorageError> {
         let record = self.to_record(release, None)?;
+        let stored_as = record.stored_as.clone();
         let mut records = self.records.lock();
         let id = (record.header.namespace.clone(), record.header.key.clone());
         let Some(current) = records.get(&id) else {
@@ -86,7 +88,7 @@ impl Driver for Memory {
             return Err(StorageError::Conflict { key: id.1 });
         }
         records.insert(id, record);
-        Ok(())
+        Ok(stored_as)
     }
 
     async fn delete(
@@ -176,7 +178,10 @@ mod tests {
         let mut first = memory.get("apps", "web", 1).await.unwrap();
         let mut second = first.clone();
         first.info.as_mut().unwrap().status = Status::Superseded;
-        memory.update(&first).await.unwrap();
+        first.stored_as = memory.update(&first).await.unwrap();
+        // A writer that keeps what each write returns may write again.
+        first.stored_as = memory.update(&first).await.unwrap();
+        assert!(first.stored_as.is_some());
         second.info.as_mut().unwrap().status = Status::Failed;
         let err = memory.update(&second).await.unwrap_err();
         assert!(matches!(err, StorageError::Conflict { .. }), "{err}");

@@ -177,12 +177,15 @@ pub trait Driver: Send + Sync {
     /// Helm's driver name: `Secret`, `ConfigMap`, `Memory`, `SQL`.
     fn name(&self) -> &'static str;
 
-    /// Stores a new revision; [`StorageError::Exists`] if it is there already.
-    async fn create(&self, release: &Release) -> Result<(), StorageError>;
+    /// Stores a new revision; [`StorageError::Exists`] if it is there
+    /// already. Returns the stored version of what was written (what
+    /// `Release::stored_as` must be for a guarded update next).
+    async fn create(&self, release: &Release) -> Result<Option<String>, StorageError>;
 
     /// Replaces a stored revision. When `release.stored_as` is set, refuses
-    /// with [`StorageError::Conflict`] if the record changed since.
-    async fn update(&self, release: &Release) -> Result<(), StorageError>;
+    /// with [`StorageError::Conflict`] if the record changed since. Returns
+    /// the stored version of what was written.
+    async fn update(&self, release: &Release) -> Result<Option<String>, StorageError>;
 
     /// Removes one revision and returns what it held.
     async fn delete(
@@ -298,7 +301,12 @@ impl Storage {
     /// Stores a new revision. With `history_max > 0`, first prunes the
     /// oldest revisions so that at most `history_max` remain afterwards —
     /// never the latest deployed one (Helm's `removeLeastRecent`).
-    pub async fn create(&self, release: &Release, history_max: usize) -> Result<(), StorageError> {
+    /// Returns the stored version of what was written (see [`Driver::create`]).
+    pub async fn create(
+        &self,
+        release: &Release,
+        history_max: usize,
+    ) -> Result<Option<String>, StorageError> {
         if history_max > 0 {
             self.prune(&release.namespace, &release.name, history_max - 1)
                 .await?;
@@ -306,7 +314,9 @@ impl Storage {
         self.driver.create(release).await
     }
 
-    pub async fn update(&self, release: &Release) -> Result<(), StorageError> {
+    /// Returns the stored version of what was written; a caller that writes
+    /// the same release again sets it as `stored_as` first.
+    pub async fn update(&self, release: &Release) -> Result<Option<String>, StorageError> {
         self.driver.update(release).await
     }
 

@@ -122,7 +122,7 @@ pub async fn seed(driver: &dyn Driver, plan: &SeedPlan) -> Result<usize, Storage
     stream::iter(records)
         .map(|release| async move { driver.create(&release).await })
         .buffer_unordered(plan.concurrency.max(1))
-        .try_fold(0, |written, ()| async move { Ok(written + 1) })
+        .try_fold(0, |written, _| async move { Ok(written + 1) })
         .await
 }
 

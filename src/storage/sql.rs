@@ -304,7 +304,7 @@ impl Driver for Sql {
         "SQL"
     }
 
-    async fn create(&self, release: &Release) -> Result<(), StorageError> {
+    async fn create(&self, release: &Release) -> Result<Option<String>, StorageError> {
         let (key, body, version, status) = row_values(release)?;
         let namespace = namespace_of(release);
         let labels = custom_labels(&release.labels);
@@ -316,9 +316,9 @@ impl Driver for Sql {
             .await
             .map_err(|e| storage_error("starting a transaction", e))?;
         let inserted = tx
-            .execute(
+            .query_one(
                 "INSERT INTO releases_v1 (key, type, body, name, namespace, version, status, owner, createdat) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING xmin::text",
                 &[
                     &key,
                     &RECORD_TYPE,
@@ -332,13 +332,16 @@ impl Driver for Sql {
                 ],
             )
             .await;
-        if let Err(error) = inserted {
-            return Err(if error.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                StorageError::Exists { key }
-            } else {
-                storage_error("storing a release", error)
-            });
-        }
+        let stored_as: String = match inserted {
+            Ok(row) => row.get(0),
+            Err(error) => {
+                return Err(if error.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+                    StorageError::Exists { key }
+                } else {
+                    storage_error("storing a release", error)
+                });
+            }
+        };
         if !labels.is_empty() {
             tx.execute(
                 "INSERT INTO custom_labels_v1 (releasekey, releasenamespace, key, value) \
@@ -350,10 +353,11 @@ impl Driver for Sql {
         }
         tx.commit()
             .await
-            .map_err(|e| storage_error("storing a release", e))
+            .map_err(|e| storage_error("storing a release", e))?;
+        Ok(Some(stored_as))
     }
 
-    async fn update(&self, release: &Release) -> Result<(), StorageError> {
+    async fn update(&self, release: &Release) -> Result<Option<String>, StorageError> {
         let (key, body, version, status) = row_values(release)?;
         let namespace = namespace_of(release);
         let mut client = self.client.lock().await;
@@ -376,9 +380,10 @@ impl Driver for Sql {
         {
             return Err(StorageError::Conflict { key });
         }
-        tx.execute(
+        let updated = tx
+            .query_one(
             "UPDATE releases_v1 SET body = $3, name = $4, version = $5, status = $6, owner = $7, modifiedat = $8 \
-             WHERE key = $1 AND namespace = $2",
+             WHERE key = $1 AND namespace = $2 RETURNING xmin::text",
             &[
                 &key,
                 &namespace,
@@ -394,7 +399,8 @@ impl Driver for Sql {
         .map_err(|e| storage_error("updating a release", e))?;
         tx.commit()
             .await
-            .map_err(|e| storage_error("updating a release", e))
+            .map_err(|e| storage_error("updating a release", e))?;
+        Ok(Some(updated.get(0)))
     }
 
     async fn delete(

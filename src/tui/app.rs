@@ -29,6 +29,21 @@ pub enum Request {
         name: String,
         revision: i64,
     },
+    /// What a release stuck in `pending-*` left behind, for the confirmation.
+    Stuck {
+        namespace: String,
+        name: String,
+    },
+    /// Mark a stuck release's pending revision failed.
+    Recover {
+        namespace: String,
+        name: String,
+    },
+    Uninstall {
+        namespace: String,
+        name: String,
+        keep_history: bool,
+    },
 }
 
 /// The engine's answer to a [`Request`], or progress on one.
@@ -36,16 +51,35 @@ pub enum Request {
 pub enum Response {
     Releases(Result<Vec<Release>, String>),
     History(Result<Vec<Release>, String>),
-    /// The rollback preview as text, for the confirmation.
-    Plan {
-        namespace: String,
-        name: String,
-        revision: i64,
-        text: Result<String, String>,
-    },
-    RolledBack(Result<Box<Release>, String>),
+    /// Something to confirm before an action (a preview of what it does).
+    Confirm(Result<Confirm, String>),
+    /// An action finished: what to say, and the release to show again.
+    Done(Result<Done, String>),
     /// A progress line of a running action.
     Progress(String),
+}
+
+/// A question before an action, with what the action would do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirm {
+    pub question: String,
+    /// The title of the preview box.
+    pub about: String,
+    pub preview: String,
+    /// What `y` does.
+    pub yes: Request,
+    /// Another answer: its key, what it says, what it does.
+    pub alternative: Option<(char, String, Request)>,
+}
+
+/// What an action did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Done {
+    pub message: String,
+    pub namespace: String,
+    pub name: String,
+    /// Whether the release still has a history to show.
+    pub has_history: bool,
 }
 
 /// The screens, innermost last on the stack.
@@ -102,12 +136,9 @@ pub enum Popup {
     Help,
     /// An engine error, shown in full until dismissed.
     Error(String),
-    /// "Roll back?" with the preview of what it would do.
-    ConfirmRollback {
-        namespace: String,
-        name: String,
-        revision: i64,
-        preview: String,
+    /// A question with the preview of what answering yes would do.
+    Confirm {
+        confirm: Box<Confirm>,
         scroll: u16,
     },
 }
@@ -269,37 +300,29 @@ impl App {
                     self.marked = None;
                 }
             }
-            Response::Plan {
-                namespace,
-                name,
-                revision,
-                text: Ok(preview),
-            } => {
-                self.popup = Some(Popup::ConfirmRollback {
-                    namespace,
-                    name,
-                    revision,
-                    preview,
+            Response::Confirm(Ok(confirm)) => {
+                self.popup = Some(Popup::Confirm {
+                    confirm: Box::new(confirm),
                     scroll: 0,
                 });
             }
-            Response::RolledBack(Ok(release)) => {
-                self.say(format!(
-                    "{} rolled back: revision {} {}",
-                    release.name,
-                    release.version,
-                    release.status().as_str()
-                ));
+            Response::Done(Ok(done)) => {
+                self.say(done.message);
                 self.busy = true;
-                return vec![
-                    Request::History {
-                        namespace: release.namespace.clone(),
-                        name: release.name.clone(),
-                    },
-                    Request::Releases {
-                        namespace: self.namespace.clone(),
-                    },
-                ];
+                let mut requests = vec![Request::Releases {
+                    namespace: self.namespace.clone(),
+                }];
+                if *self.screen() == Screen::History {
+                    if done.has_history {
+                        requests.push(Request::History {
+                            namespace: done.namespace,
+                            name: done.name,
+                        });
+                    } else {
+                        self.stack.truncate(1);
+                    }
+                }
+                return requests;
             }
             Response::Progress(line) => {
                 self.busy = true;
@@ -307,8 +330,8 @@ impl App {
             }
             Response::Releases(Err(e))
             | Response::History(Err(e))
-            | Response::Plan { text: Err(e), .. }
-            | Response::RolledBack(Err(e)) => {
+            | Response::Confirm(Err(e))
+            | Response::Done(Err(e)) => {
                 self.popup = Some(Popup::Error(e));
             }
         }
@@ -441,6 +464,31 @@ impl App {
                 Vec::new()
             }
             (Screen::Releases | Screen::Detail(_), KeyCode::Char('H')) => self.open_history(),
+            (Screen::Releases | Screen::Detail(_) | Screen::History, KeyCode::Char('F')) => {
+                self.about_selected(|namespace, name| Request::Stuck { namespace, name })
+            }
+            (Screen::Releases | Screen::Detail(_), KeyCode::Char('D')) => {
+                let Some(r) = self.selected_release() else {
+                    return Vec::new();
+                };
+                let uninstall = |keep_history| Request::Uninstall {
+                    namespace: r.namespace.clone(),
+                    name: r.name.clone(),
+                    keep_history,
+                };
+                self.popup = Some(Popup::Confirm {
+                    confirm: Box::new(Confirm {
+                        question: format!("Uninstall {} from {}?", r.name, r.namespace),
+                        about: "what it removes (objects kept by helm.sh/resource-policy stay)"
+                            .into(),
+                        preview: r.manifest.clone(),
+                        yes: uninstall(false),
+                        alternative: Some(('H', "uninstall, keep history".into(), uninstall(true))),
+                    }),
+                    scroll: 0,
+                });
+                Vec::new()
+            }
             (Screen::Releases, KeyCode::Char('R')) => self.reload(),
             (Screen::Detail(tab), KeyCode::Tab) => {
                 self.stack.pop();
@@ -470,6 +518,21 @@ impl App {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// A request about the selected release (or the history's).
+    fn about_selected(&mut self, make: impl Fn(String, String) -> Request) -> Vec<Request> {
+        let target = if *self.screen() == Screen::History {
+            self.history.first()
+        } else {
+            self.selected_release()
+        };
+        let Some(r) = target else {
+            return Vec::new();
+        };
+        let request = make(r.namespace.clone(), r.name.clone());
+        self.busy = true;
+        vec![request]
     }
 
     fn reload(&mut self) -> Vec<Request> {
@@ -523,24 +586,23 @@ impl App {
             return Vec::new();
         };
         match popup {
-            Popup::ConfirmRollback {
-                namespace,
-                name,
-                revision,
-                scroll,
-                ..
-            } => match key.code {
+            Popup::Confirm { confirm, scroll } => match key.code {
                 KeyCode::Char('y') => {
-                    let request = Request::Rollback {
-                        namespace: namespace.clone(),
-                        name: name.clone(),
-                        revision: *revision,
-                    };
-                    let line = format!("rolling back {name} to revision {revision}");
-                    self.say(line);
+                    let request = confirm.yes.clone();
                     self.popup = None;
                     self.busy = true;
                     vec![request]
+                }
+                KeyCode::Char(c)
+                    if confirm
+                        .alternative
+                        .as_ref()
+                        .is_some_and(|(k, _, _)| *k == c) =>
+                {
+                    let request = confirm.alternative.as_ref().map(|(_, _, r)| r.clone());
+                    self.popup = None;
+                    self.busy = true;
+                    request.into_iter().collect()
                 }
                 KeyCode::Down | KeyCode::Char('j') => {
                     *scroll = scroll.saturating_add(1);
@@ -624,9 +686,15 @@ impl App {
             Screen::Releases => keys.extend([
                 ("/", "filter releases (name, chart, status)"),
                 ("H", "history of the selected release"),
+                ("D", "uninstall (asks first; H keeps the history)"),
+                ("F", "recover a release stuck in pending-* (asks first)"),
                 ("R", "reload"),
             ]),
-            Screen::Detail(_) => keys.extend([("tab", "next part"), ("H", "history")]),
+            Screen::Detail(_) => keys.extend([
+                ("tab", "next part"),
+                ("H", "history"),
+                ("D", "uninstall (asks first)"),
+            ]),
             Screen::History => keys.extend([
                 ("space", "mark a revision to compare"),
                 (
@@ -634,6 +702,7 @@ impl App {
                     "diff marked (or previous) and selected revisions",
                 ),
                 ("r", "roll back to the selected revision (asks first)"),
+                ("F", "recover a stuck release (asks first)"),
             ]),
             Screen::Diff { .. } => {}
         }

@@ -13,7 +13,7 @@ use ratatui::widgets::{
 use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
 use crate::release::Release;
 
-use super::app::{App, DetailTab, Input, Popup, Screen};
+use super::app::{App, Confirm, DetailTab, Input, Popup, Screen};
 
 /// Draws the whole frame.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -49,13 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.popup {
         Some(Popup::Help) => draw_help(frame, app),
         Some(Popup::Error(message)) => draw_error(frame, app, message),
-        Some(Popup::ConfirmRollback {
-            name,
-            revision,
-            preview,
-            scroll,
-            ..
-        }) => draw_confirm(frame, app, name, *revision, preview, *scroll),
+        Some(Popup::Confirm { confirm, scroll }) => draw_confirm(frame, app, confirm, *scroll),
         None => {}
     }
 }
@@ -481,21 +475,20 @@ fn draw_error(frame: &mut Frame, app: &App, message: &str) {
     );
 }
 
-fn draw_confirm(
-    frame: &mut Frame,
-    app: &App,
-    name: &str,
-    revision: i64,
-    preview: &str,
-    scroll: u16,
-) {
+fn draw_confirm(frame: &mut Frame, app: &App, confirm: &Confirm, scroll: u16) {
     let area = centered(frame.area(), 90, 80);
     frame.render_widget(Clear, area);
     let [question, body] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let alternative = confirm
+        .alternative
+        .as_ref()
+        .map(|(key, what, _)| format!("  {key}: {what}"))
+        .unwrap_or_default();
     frame.render_widget(
         Paragraph::new(format!(
-            "Roll {name} back to revision {revision}? y: yes  n/esc: no  j/k: scroll"
+            "{} y: yes{alternative}  n/esc: no  j/k: scroll",
+            confirm.question
         ))
         .style(Style::default().add_modifier(Modifier::BOLD)),
         question,
@@ -504,8 +497,8 @@ fn draw_confirm(
         frame,
         app.plain,
         scroll,
-        "what the rollback will do",
-        preview,
+        &confirm.about,
+        &confirm.preview,
         body,
     );
 }
@@ -664,12 +657,17 @@ mod tests {
                 revision: 2
             }]
         );
-        app.respond(Response::Plan {
-            namespace: "demo".into(),
-            name: "web".into(),
-            revision: 2,
-            text: Ok("--- live\n+++ after rollback\n-  replicas: 3\n+  replicas: 2\n".into()),
-        });
+        app.respond(Response::Confirm(Ok(Confirm {
+            question: "Roll web back to revision 2?".into(),
+            about: "what the rollback will do".into(),
+            preview: "--- live\n+++ after rollback\n-  replicas: 3\n+  replicas: 2\n".into(),
+            yes: crate::tui::app::Request::Rollback {
+                namespace: "demo".into(),
+                name: "web".into(),
+                revision: 2,
+            },
+            alternative: None,
+        })));
         insta::assert_snapshot!("rollback_confirmation", screen(&app));
         let requests = app.key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE));
         assert_eq!(
@@ -694,6 +692,39 @@ mod tests {
         insta::assert_snapshot!("error", screen(&app));
         press(&mut app, "\x1b");
         assert!(app.popup.is_none());
+    }
+
+    #[test]
+    fn uninstall_asks_and_offers_to_keep_history() {
+        let mut app = app();
+        press(&mut app, "jD");
+        insta::assert_snapshot!("uninstall_confirmation", screen(&app));
+        let keep = app.key(KeyEvent::new(KeyCode::Char('H'), KeyModifiers::NONE));
+        assert_eq!(
+            keep,
+            [crate::tui::app::Request::Uninstall {
+                namespace: "demo".into(),
+                name: "web".into(),
+                keep_history: true
+            }]
+        );
+        press(&mut app, "D");
+        let requests = app.key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE));
+        assert!(requests.is_empty() && app.popup.is_none());
+    }
+
+    #[test]
+    fn recovering_asks_the_engine_about_the_stuck_release() {
+        let mut app = app();
+        press(&mut app, "jj");
+        let requests = app.key(KeyEvent::new(KeyCode::Char('F'), KeyModifiers::NONE));
+        assert_eq!(
+            requests,
+            [crate::tui::app::Request::Stuck {
+                namespace: "demo".into(),
+                name: "worker".into()
+            }]
+        );
     }
 
     #[test]

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use tokio::sync::mpsc as async_mpsc;
 
-use crate::diff::Colors;
+use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
 use crate::engine::events::{Cancel, Progress};
 use crate::engine::plan::PreviewOptions;
-use crate::engine::{Engine, RollbackOptions};
+use crate::engine::{Engine, RollbackOptions, UninstallOptions};
 
-use super::app::{Request, Response};
+use super::app::{Confirm, Done, Request, Response};
 
 /// How long running actions get to record their end once the TUI quits.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -56,7 +56,8 @@ impl Worker {
                         }
                     });
                     // Let running actions reach a consistent record.
-                    let _ = runtime.block_on(tokio::time::timeout(SHUTDOWN_GRACE, local));
+                    let _ = runtime
+                        .block_on(async { tokio::time::timeout(SHUTDOWN_GRACE, local).await });
                 })?
         };
         Ok(Worker {
@@ -114,26 +115,23 @@ async fn run(
             revision,
         } => {
             let options = rollback_options(&namespace, &name, revision);
-            let text = engine
-                .plan_rollback(&options)
-                .await
-                .map(|plan| {
-                    plan.render_text(
-                        "rollback",
-                        &PreviewOptions {
-                            context: 3,
-                            show_secrets: false,
-                            colors: Colors { on: false },
+            Response::Confirm(
+                engine
+                    .plan_rollback(&options)
+                    .await
+                    .map(|plan| Confirm {
+                        question: format!("Roll {name} back to revision {revision}?"),
+                        about: "what the rollback will do".into(),
+                        preview: plan.render_text("rollback", &preview_options()),
+                        yes: Request::Rollback {
+                            namespace: namespace.clone(),
+                            name: name.clone(),
+                            revision,
                         },
-                    )
-                })
-                .map_err(|e| e.to_string());
-            Response::Plan {
-                namespace,
-                name,
-                revision,
-                text,
-            }
+                        alternative: None,
+                    })
+                    .map_err(|e| e.to_string()),
+            )
         }
         Request::Rollback {
             namespace,
@@ -141,20 +139,143 @@ async fn run(
             revision,
         } => {
             let options = rollback_options(&namespace, &name, revision);
-            let (progress, mut events) = Progress::channel();
-            let forward = {
-                let answers = answers.clone();
-                tokio::task::spawn_local(async move {
-                    while let Some(event) = events.recv().await {
-                        let _ = answers.send(Response::Progress(event.to_string()));
+            let result = with_progress(answers, |progress| async move {
+                engine.rollback(&options, &progress, cancel).await
+            })
+            .await;
+            Response::Done(
+                result
+                    .map(|r| Done {
+                        message: format!(
+                            "{} rolled back: revision {} {}",
+                            r.name,
+                            r.version,
+                            r.status().as_str()
+                        ),
+                        namespace,
+                        name,
+                        has_history: true,
+                    })
+                    .map_err(|e| e.to_string()),
+            )
+        }
+        Request::Stuck { namespace, name } => Response::Confirm(
+            engine
+                .stuck(&namespace, &name)
+                .await
+                .map(|stuck| {
+                    let before = stuck
+                        .deployed
+                        .as_ref()
+                        .map(|d| d.manifest.clone())
+                        .unwrap_or_default();
+                    let (before, after) = mask_secret_pair(&before, &stuck.pending.manifest);
+                    let preview = unified(
+                        "deployed revision manifest",
+                        "pending revision manifest",
+                        &before,
+                        &after,
+                        UnifiedOptions {
+                            context: 3,
+                            colors: Colors { on: false },
+                        },
+                    );
+                    Confirm {
+                        question: format!(
+                            "{name} revision {} is {}: mark it failed?",
+                            stuck.pending.version,
+                            stuck.pending.status().as_str()
+                        ),
+                        about: "what the interrupted revision set out to change".into(),
+                        preview,
+                        yes: Request::Recover {
+                            namespace: namespace.clone(),
+                            name: name.clone(),
+                        },
+                        alternative: None,
                     }
                 })
+                .map_err(|e| e.to_string()),
+        ),
+        Request::Recover { namespace, name } => {
+            let result = match engine.stuck(&namespace, &name).await {
+                Ok(stuck) => engine.recover(stuck).await,
+                Err(e) => Err(e),
             };
-            let result = engine.rollback(&options, &progress, cancel).await;
-            drop(progress);
-            let _ = forward.await;
-            Response::RolledBack(result.map(Box::new).map_err(|e| e.to_string()))
+            Response::Done(
+                result
+                    .map(|r| Done {
+                        message: format!(
+                            "{name} revision {} marked failed; upgrade or roll back next",
+                            r.version
+                        ),
+                        namespace,
+                        name,
+                        has_history: true,
+                    })
+                    .map_err(|e| e.to_string()),
+            )
         }
+        Request::Uninstall {
+            namespace,
+            name,
+            keep_history,
+        } => {
+            let options = UninstallOptions {
+                namespace: Some(namespace.clone()),
+                keep_history,
+                ..UninstallOptions::new(&name)
+            };
+            let result = with_progress(answers, |progress| async move {
+                engine.uninstall(&options, &progress, cancel).await
+            })
+            .await;
+            Response::Done(
+                result
+                    .map(|done| Done {
+                        message: format!(
+                            "{name} uninstalled{}",
+                            if keep_history { " (history kept)" } else { "" }
+                        ) + &if done.info.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; {}", done.info.trim_end().replace('\n', " "))
+                        },
+                        namespace,
+                        name,
+                        has_history: keep_history,
+                    })
+                    .map_err(|e| e.to_string()),
+            )
+        }
+    }
+}
+
+/// Runs an action, forwarding its progress as it happens.
+async fn with_progress<T, F, Fut>(answers: &mpsc::Sender<Response>, action: F) -> T
+where
+    F: FnOnce(Progress) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let (progress, mut events) = Progress::channel();
+    let forward = {
+        let answers = answers.clone();
+        tokio::task::spawn_local(async move {
+            while let Some(event) = events.recv().await {
+                let _ = answers.send(Response::Progress(event.to_string()));
+            }
+        })
+    };
+    let result = action(progress).await;
+    let _ = forward.await;
+    result
+}
+
+fn preview_options() -> PreviewOptions {
+    PreviewOptions {
+        context: 3,
+        show_secrets: false,
+        colors: Colors { on: false },
     }
 }
 

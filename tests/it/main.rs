@@ -15,6 +15,7 @@ mod kill;
 mod lifecycle;
 mod patch;
 mod preview;
+mod ready;
 mod release_cli;
 mod sandbox;
 mod schema;

@@ -85,7 +85,8 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]).status();
+        // The server is gone already when the TUI quit and its session ended.
+        let _ = self.cmd(&["kill-server"]).output();
     }
 }
 
@@ -98,7 +99,7 @@ fn chart(dir: &Path) -> String {
             ("values.yaml", "replicas: 1\n"),
             (
                 "templates/cm.yaml",
-                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  replicas: {{ .Values.replicas | quote }}\n",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  replicas: {{ .Values.replicas | quote }}\n",
             ),
         ],
     )
@@ -178,4 +179,102 @@ async fn one_key_rollback_in_a_real_terminal() {
     })
     .await
     .unwrap();
+}
+
+/// Feeds answers from the worker to the app until it is idle again.
+fn settle(app: &mut wheelhouse::tui::app::App, worker: &wheelhouse::tui::worker::Worker) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app.busy {
+        assert!(Instant::now() < deadline, "the engine never answered");
+        if let Ok(answer) = worker.answers.recv_timeout(Duration::from_millis(100)) {
+            let more = app.respond(answer);
+            worker.send(more);
+        }
+    }
+}
+
+fn key(app: &mut wheelhouse::tui::app::App, worker: &wheelhouse::tui::worker::Worker, c: char) {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let requests = app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    worker.send(requests);
+    settle(app, worker);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recover_and_uninstall_through_the_engine() {
+    use wheelhouse::engine::Engine;
+    use wheelhouse::kube::cluster::Cluster;
+    use wheelhouse::release::Status;
+    use wheelhouse::storage::{Secrets, Storage};
+    use wheelhouse::tui::app::{App, Popup};
+    use wheelhouse::tui::worker::Worker;
+
+    const NS: &str = "tui-actions";
+    let client = SANDBOX.client().await;
+    create_namespaces(&client, &[NS]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let engine = Engine::new(
+        Storage::new(Box::new(Secrets::new(client.clone()))),
+        Cluster::new(client.clone()),
+        NS,
+    );
+    // A release whose latest revision an interruption left pending.
+    let checker = Storage::new(Box::new(Secrets::new(client)));
+    tokio::task::spawn_blocking({
+        let (kubeconfig, chart) = (kubeconfig.clone(), chart.clone());
+        move || {
+            let wh = || Wheelhouse::new(&kubeconfig).driver("secret");
+            wh().ok(&["install", "stuck", &chart, "-n", NS]);
+            wh().ok(&["install", "gone", &chart, "-n", NS]);
+        }
+    })
+    .await
+    .unwrap();
+    let mut pending = checker.get(NS, "stuck", None).await.unwrap();
+    pending.version = 2;
+    pending.info.as_mut().unwrap().status = Status::PendingUpgrade;
+    checker.create(&pending, 0).await.unwrap();
+
+    tokio::task::spawn_blocking(move || {
+        let worker = Worker::start(engine).unwrap();
+        let mut app = App::new(Some(NS.to_string()), 0);
+        worker.send(app.start());
+        settle(&mut app, &worker);
+        let names: Vec<&str> = app.releases.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["gone", "stuck"]);
+
+        // Recover `stuck`: the confirmation shows the pending revision.
+        key(&mut app, &worker, 'j');
+        key(&mut app, &worker, 'F');
+        let Some(Popup::Confirm { confirm, .. }) = &app.popup else {
+            panic!("no confirmation: {:?}", app.popup);
+        };
+        assert_eq!(
+            confirm.question,
+            "stuck revision 2 is pending-upgrade: mark it failed?"
+        );
+        key(&mut app, &worker, 'y');
+        assert!(
+            app.log
+                .iter()
+                .any(|l| l.contains("revision 2 marked failed")),
+            "{:?}",
+            app.log
+        );
+
+        // Uninstall `gone`, keeping its history.
+        key(&mut app, &worker, 'k');
+        key(&mut app, &worker, 'D');
+        key(&mut app, &worker, 'H');
+        assert!(app.popup.is_none(), "{:?}", app.popup);
+        drop(worker);
+    })
+    .await
+    .unwrap();
+    let stuck = checker.get(NS, "stuck", None).await.unwrap();
+    assert_eq!(stuck.status(), Status::Failed);
+    let gone = checker.get(NS, "gone", None).await.unwrap();
+    assert_eq!(gone.status(), Status::Uninstalled);
 }
