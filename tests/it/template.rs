@@ -79,10 +79,15 @@ fn errors_are_helms() {
 }
 
 #[test]
-fn no_command_prints_help() {
+fn no_command_opens_the_tui_which_needs_a_terminal() {
     let out = wheelhouse(&[]);
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: wheelhouse"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Error: the TUI needs a terminal; for scripts use the commands (`wheelhouse --help`)\n"
+    );
+    let help = wheelhouse(&["--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: wheelhouse"));
 }
 
 #[test]
