@@ -143,6 +143,64 @@ pub enum Popup {
     },
 }
 
+/// The releases table's columns, in order; the table sorts by one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    Name,
+    Namespace,
+    Revision,
+    Status,
+    Chart,
+    AppVersion,
+    Updated,
+}
+
+impl Column {
+    pub const ALL: [Column; 7] = [
+        Column::Name,
+        Column::Namespace,
+        Column::Revision,
+        Column::Status,
+        Column::Chart,
+        Column::AppVersion,
+        Column::Updated,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Name => "NAME",
+            Column::Namespace => "NAMESPACE",
+            Column::Revision => "REVISION",
+            Column::Status => "STATUS",
+            Column::Chart => "CHART",
+            Column::AppVersion => "APP VERSION",
+            Column::Updated => "UPDATED",
+        }
+    }
+
+    fn next(self) -> Column {
+        let i = Column::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        Column::ALL[(i + 1) % Column::ALL.len()]
+    }
+
+    /// Orders two releases by this column, then by namespace and name.
+    fn compare(self, a: &Release, b: &Release) -> std::cmp::Ordering {
+        let by = match self {
+            Column::Name => a.name.cmp(&b.name),
+            Column::Namespace => a.namespace.cmp(&b.namespace),
+            Column::Revision => a.version.cmp(&b.version),
+            Column::Status => a.status().as_str().cmp(b.status().as_str()),
+            Column::Chart => a.chart_name().cmp(b.chart_name()),
+            Column::AppVersion => a.app_version().cmp(b.app_version()),
+            Column::Updated => a
+                .last_deployed()
+                .unix_seconds()
+                .cmp(&b.last_deployed().unix_seconds()),
+        };
+        by.then_with(|| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)))
+    }
+}
+
 /// What the line at the bottom is being used for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
@@ -181,6 +239,12 @@ pub struct App {
     pub now: i64,
     /// Colours off (`NO_COLOR`).
     pub plain: bool,
+    /// The column the releases are sorted by, and whether descending.
+    pub sort: Column,
+    pub descending: bool,
+    /// Secret values shown in this screen (`s` toggles; back to masked on
+    /// leaving the screen).
+    pub show_secrets: bool,
     /// When the releases were last asked for.
     pub refreshed: i64,
 }
@@ -213,6 +277,9 @@ impl App {
             now,
             plain: false,
             refreshed: now,
+            sort: Column::Name,
+            descending: false,
+            show_secrets: false,
         }
     }
 
@@ -254,7 +321,8 @@ impl App {
     /// The releases the filter lets through (fuzzy: the filter's characters
     /// in order, in the name, chart or status).
     pub fn visible(&self) -> Vec<&Release> {
-        self.releases
+        let mut shown: Vec<&Release> = self
+            .releases
             .iter()
             .filter(|r| {
                 self.filter.is_empty()
@@ -267,7 +335,16 @@ impl App {
                     .iter()
                     .any(|field| fuzzy(&self.filter, field))
             })
-            .collect()
+            .collect();
+        shown.sort_by(|a, b| {
+            let order = self.sort.compare(a, b);
+            if self.descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+        shown
     }
 
     pub fn selected_release(&self) -> Option<&Release> {
@@ -403,6 +480,14 @@ impl App {
                 if self.stack.len() > 1 {
                     self.stack.pop();
                     self.scroll = 0;
+                    self.show_secrets = false;
+                }
+                Vec::new()
+            }
+            KeyCode::Char('s') if !matches!(self.screen(), Screen::Releases) => {
+                self.show_secrets = !self.show_secrets;
+                if let Screen::Diff { .. } = self.screen() {
+                    self.reopen_diff();
                 }
                 Vec::new()
             }
@@ -490,6 +575,16 @@ impl App {
                 Vec::new()
             }
             (Screen::Releases, KeyCode::Char('R')) => self.reload(),
+            (Screen::Releases, KeyCode::Char('o')) => {
+                self.sort = self.sort.next();
+                self.selected = 0;
+                Vec::new()
+            }
+            (Screen::Releases, KeyCode::Char('O')) => {
+                self.descending = !self.descending;
+                self.selected = 0;
+                Vec::new()
+            }
             (Screen::Detail(tab), KeyCode::Tab) => {
                 self.stack.pop();
                 self.stack.push(Screen::Detail(tab.next()));
@@ -573,12 +668,20 @@ impl App {
             )));
             return;
         };
-        let text = super::view::revision_diff(old, new);
+        let text = super::view::revision_diff(old, new, self.show_secrets);
         self.stack.push(Screen::Diff {
             title: format!("{}: revision {} → {}", new.name, old.version, new.version),
             text,
         });
         self.scroll = 0;
+    }
+
+    /// Draws the open diff again (after toggling Secret values).
+    fn reopen_diff(&mut self) {
+        let scroll = self.scroll;
+        self.stack.pop();
+        self.open_diff();
+        self.scroll = scroll;
     }
 
     fn popup_key(&mut self, key: KeyEvent) -> Vec<Request> {
@@ -685,6 +788,7 @@ impl App {
         match self.screen() {
             Screen::Releases => keys.extend([
                 ("/", "filter releases (name, chart, status)"),
+                ("o / O", "sort by the next column / reverse the order"),
                 ("H", "history of the selected release"),
                 ("D", "uninstall (asks first; H keeps the history)"),
                 ("F", "recover a release stuck in pending-* (asks first)"),
@@ -692,6 +796,7 @@ impl App {
             ]),
             Screen::Detail(_) => keys.extend([
                 ("tab", "next part"),
+                ("s", "show / mask Secret values"),
                 ("H", "history"),
                 ("D", "uninstall (asks first)"),
             ]),
@@ -704,7 +809,7 @@ impl App {
                 ("r", "roll back to the selected revision (asks first)"),
                 ("F", "recover a stuck release (asks first)"),
             ]),
-            Screen::Diff { .. } => {}
+            Screen::Diff { .. } => keys.push(("s", "show / mask Secret values")),
         }
         keys
     }

@@ -13,7 +13,7 @@ use ratatui::widgets::{
 use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
 use crate::release::Release;
 
-use super::app::{App, Confirm, DetailTab, Input, Popup, Screen};
+use super::app::{App, Column, Confirm, DetailTab, Input, Popup, Screen};
 
 /// Draws the whole frame.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -160,15 +160,14 @@ fn draw_releases(frame: &mut Frame, app: &App, area: Rect) {
         ],
     )
     .header(
-        Row::new([
-            "NAME",
-            "NAMESPACE",
-            "REVISION",
-            "STATUS",
-            "CHART",
-            "APP VERSION",
-            "UPDATED",
-        ])
+        Row::new(Column::ALL.map(|c| {
+            let arrow = match (c == app.sort, app.descending) {
+                (false, _) => "",
+                (true, false) => "↑",
+                (true, true) => "↓",
+            };
+            format!("{}{arrow}", c.title())
+        }))
         .style(Style::default().add_modifier(Modifier::BOLD)),
     )
     .row_highlight_style(selected_style(app))
@@ -208,14 +207,14 @@ fn draw_detail(frame: &mut Frame, app: &App, tab: DetailTab, area: Rect) {
             .highlight_style(selected_style(app)),
         tabs,
     );
-    let text = detail_text(release, tab);
+    let text = detail_text(release, tab, app.show_secrets);
     let title = format!("{} (revision {})", release.name, release.version);
     draw_text(frame, app.plain, app.scroll, &title, &text, body);
 }
 
 /// The text of one part of a release. Secret values in the manifest are
 /// masked.
-pub fn detail_text(release: &Release, tab: DetailTab) -> String {
+pub fn detail_text(release: &Release, tab: DetailTab, show_secrets: bool) -> String {
     let info = release.info.clone().unwrap_or_default();
     match tab {
         DetailTab::Status => {
@@ -239,6 +238,7 @@ pub fn detail_text(release: &Release, tab: DetailTab) -> String {
                 yaml(&serde_json::Value::Object(release.config.clone()))
             }
         }
+        DetailTab::Manifest if show_secrets => release.manifest.clone(),
         DetailTab::Manifest => mask_secret_pair(&release.manifest, &release.manifest).0,
         DetailTab::Notes => {
             if info.notes.is_empty() {
@@ -279,12 +279,16 @@ fn yaml(value: &serde_json::Value) -> String {
 }
 
 /// Manifest and values diff of two revisions, Secrets masked.
-pub fn revision_diff(old: &Release, new: &Release) -> String {
+pub fn revision_diff(old: &Release, new: &Release, show_secrets: bool) -> String {
     let options = UnifiedOptions {
         context: 3,
         colors: Colors { on: false },
     };
-    let (a, b) = mask_secret_pair(&old.manifest, &new.manifest);
+    let (a, b) = if show_secrets {
+        (old.manifest.clone(), new.manifest.clone())
+    } else {
+        mask_secret_pair(&old.manifest, &new.manifest)
+    };
     let label = |r: &Release, what: &str| format!("revision {} {what}", r.version);
     let mut out = unified(
         &label(old, "manifest"),
@@ -419,10 +423,14 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         Input::Filter(text) => format!("/{text}"),
         Input::Command(text) => format!(":{text}"),
         Input::None => match app.screen() {
-            Screen::Releases => "enter open  H history  / filter  : command  ? help  q quit",
-            Screen::Detail(_) => "tab next part  H history  j/k scroll  esc back  ? help",
-            Screen::History => "r roll back  space mark  d diff  esc back  ? help",
-            Screen::Diff { .. } => "j/k scroll  esc back  ? help",
+            Screen::Releases => {
+                "enter open  H history  / filter  o sort  D uninstall  : command  ? help  q quit"
+            }
+            Screen::Detail(_) => {
+                "tab next part  s secrets  H history  j/k scroll  esc back  ? help"
+            }
+            Screen::History => "r roll back  space mark  d diff  F recover  esc back  ? help",
+            Screen::Diff { .. } => "s secrets  j/k scroll  esc back  ? help",
         }
         .to_string(),
     };
@@ -747,6 +755,29 @@ mod tests {
         assert_eq!(*app.screen(), Screen::Releases);
         press(&mut app, "q");
         assert!(app.quit);
+    }
+
+    #[test]
+    fn sorting_by_columns_and_showing_secrets() {
+        let mut app = app();
+        press(&mut app, "oooO");
+        assert_eq!(app.sort, Column::Status);
+        let names: Vec<&str> = app.visible().iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["worker", "web", "api"],
+            "pending-upgrade, failed, deployed"
+        );
+        insta::assert_snapshot!("releases_sorted", screen(&app));
+        press(&mut app, "O\t");
+        press(&mut app, "jj\n\t\ts");
+        let shown = screen(&app);
+        assert!(shown.contains("password: hunter2"), "{shown}");
+        press(&mut app, "\x1b\n\t\t");
+        assert!(
+            !screen(&app).contains("hunter2"),
+            "masked again on a new screen"
+        );
     }
 
     #[test]
