@@ -94,7 +94,9 @@ impl Engine {
             }
         };
         let Some(mut release) = history.iter().max_by_key(|r| r.version).cloned() else {
-            unreachable!("history is not empty")
+            return Err(EngineError::Invalid(format!(
+                "uninstall: Release not loaded: {name}: release: not found"
+            )));
         };
         if options.dry_run {
             return Ok(Uninstalled {

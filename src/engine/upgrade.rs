@@ -439,6 +439,12 @@ impl Engine {
         progress: &Progress,
         cancel: &Cancel,
     ) -> Result<Release, EngineError> {
+        if settings.force && matches!(prepared.method, ApplyMethod::ServerSide { .. }) {
+            // Helm 4 refuses this pair before writing anything.
+            return Err(EngineError::Invalid(
+                "invalid operation: cannot use server-side apply and force replace together".into(),
+            ));
+        }
         let Prepared {
             mut current,
             mut next,

@@ -1,10 +1,11 @@
 //! `--wait`, `--wait-for-jobs` and hook watching: poll the live objects until
-//! every one is ready (or a hook has finished), fail at the first failure,
-//! give up at the timeout, stop on cancel. Readiness rules are Helm 3's
-//! (`kube::ready`).
+//! every one is ready (or a hook has finished, or it is gone), fail at the
+//! first failure, give up at the timeout, stop on cancel. Readiness rules
+//! are Helm 3's (`kube::ready`).
 
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::kube::cluster::Cluster;
@@ -17,6 +18,13 @@ use super::objects::Object;
 /// How often live objects are read again while waiting.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
+/// What one look at one object says.
+enum Verdict {
+    Done,
+    Waiting(String),
+    Failed(String),
+}
+
 /// Waits until every object is ready.
 pub async fn until_ready(
     cluster: &Cluster,
@@ -26,35 +34,14 @@ pub async fn until_ready(
     progress: &Progress,
     cancel: &Cancel,
 ) -> Result<(), EngineError> {
-    poll_until(objects, timeout, progress, cancel, |current| {
-        let cluster = cluster.clone();
-        let options = options.clone();
-        async move {
-            let mut still = Vec::new();
-            let mut why = String::new();
-            for object in current {
-                let live = get(&cluster, object).await?;
-                match live.as_ref().map(|l| readiness(l, &options)) {
-                    Some(Readiness::Ready) => {}
-                    Some(Readiness::Failed(message)) => return Err(EngineError::Failed(message)),
-                    Some(Readiness::Pending(message)) => {
-                        if why.is_empty() {
-                            why = message;
-                        }
-                        still.push(object);
-                    }
-                    None => {
-                        if why.is_empty() {
-                            why = format!("{} does not exist yet", object.short());
-                        }
-                        still.push(object);
-                    }
-                }
-            }
-            Ok((still, why))
-        }
-    })
-    .await
+    let verdict = |object: &Object, live: Option<&Value>| match live.map(|l| readiness(l, options))
+    {
+        Some(Readiness::Ready) => Verdict::Done,
+        Some(Readiness::Pending(why)) => Verdict::Waiting(why),
+        Some(Readiness::Failed(why)) => Verdict::Failed(why),
+        None => Verdict::Waiting(format!("{} does not exist yet", object.short())),
+    };
+    poll(cluster, objects, timeout, progress, cancel, verdict).await
 }
 
 /// Waits until hook objects have finished: Jobs complete, Pods succeed.
@@ -65,31 +52,15 @@ pub async fn until_hook_done(
     progress: &Progress,
     cancel: &Cancel,
 ) -> Result<(), EngineError> {
-    poll_until(objects, timeout, progress, cancel, |current| {
-        let cluster = cluster.clone();
-        async move {
-            let mut still = Vec::new();
-            let mut why = String::new();
-            for object in current {
-                let Some(live) = get(&cluster, object).await? else {
-                    // A hook deleted by its own policy counts as finished.
-                    continue;
-                };
-                match hook_state(&live) {
-                    HookState::Succeeded => {}
-                    HookState::Failed(message) => return Err(EngineError::Failed(message)),
-                    HookState::Running => {
-                        if why.is_empty() {
-                            why = format!("{} has not finished", object.short());
-                        }
-                        still.push(object);
-                    }
-                }
-            }
-            Ok((still, why))
+    let verdict = |object: &Object, live: Option<&Value>| match live.map(hook_state) {
+        // A hook deleted by its own policy counts as finished.
+        None | Some(HookState::Succeeded) => Verdict::Done,
+        Some(HookState::Failed(why)) => Verdict::Failed(why),
+        Some(HookState::Running) => {
+            Verdict::Waiting(format!("{} has not finished", object.short()))
         }
-    })
-    .await
+    };
+    poll(cluster, objects, timeout, progress, cancel, verdict).await
 }
 
 /// Waits until the objects are gone (after deleting hooks or a release).
@@ -100,52 +71,49 @@ pub async fn until_deleted(
     progress: &Progress,
     cancel: &Cancel,
 ) -> Result<(), EngineError> {
-    poll_until(objects, timeout, progress, cancel, |current| {
-        let cluster = cluster.clone();
-        async move {
-            let mut still = Vec::new();
-            let mut why = String::new();
-            for object in current {
-                if get(&cluster, object).await?.is_some() {
-                    if why.is_empty() {
-                        why = format!("{} is still being deleted", object.short());
-                    }
-                    still.push(object);
-                }
-            }
-            Ok((still, why))
-        }
-    })
-    .await
+    let verdict = |object: &Object, live: Option<&Value>| match live {
+        None => Verdict::Done,
+        Some(_) => Verdict::Waiting(format!("{} is still being deleted", object.short())),
+    };
+    poll(cluster, objects, timeout, progress, cancel, verdict).await
 }
 
-async fn get(cluster: &Cluster, object: &Object) -> Result<Option<serde_json::Value>, EngineError> {
-    cluster
-        .get(&object.resource, &object.namespace, &object.name)
-        .await
-        .map_err(|e| EngineError::cluster(format!("could not read {}", object.describe()), e))
-}
-
-/// Polls `check` until nothing is left waiting; `check` answers the objects
-/// still waiting and why the first of them is.
-async fn poll_until<'o, F, Fut>(
-    objects: &'o [Object],
+/// Reads the objects still waiting until `verdict` says every one is done,
+/// reporting why the first of them waits.
+async fn poll(
+    cluster: &Cluster,
+    objects: &[Object],
     timeout: Duration,
     progress: &Progress,
     cancel: &Cancel,
-    mut check: F,
-) -> Result<(), EngineError>
-where
-    F: FnMut(Vec<&'o Object>) -> Fut,
-    Fut: std::future::Future<Output = Result<(Vec<&'o Object>, String), EngineError>>,
-{
+    verdict: impl Fn(&Object, Option<&Value>) -> Verdict,
+) -> Result<(), EngineError> {
     let deadline = Instant::now() + timeout;
     let mut waiting: Vec<&Object> = objects.iter().collect();
     loop {
         if cancel.is_cancelled() {
             return Err(EngineError::Cancelled);
         }
-        let (still, why) = check(waiting).await?;
+        let mut still = Vec::new();
+        let mut why = String::new();
+        for object in waiting {
+            let live = cluster
+                .get(&object.resource, &object.namespace, &object.name)
+                .await
+                .map_err(|e| {
+                    EngineError::cluster(format!("could not read {}", object.describe()), e)
+                })?;
+            match verdict(object, live.as_ref()) {
+                Verdict::Done => {}
+                Verdict::Failed(message) => return Err(EngineError::Failed(message)),
+                Verdict::Waiting(message) => {
+                    if why.is_empty() {
+                        why = message;
+                    }
+                    still.push(object);
+                }
+            }
+        }
         waiting = still;
         if waiting.is_empty() {
             progress.emit(Event::Ready);
