@@ -44,6 +44,19 @@ pub enum Request {
         name: String,
         keep_history: bool,
     },
+    /// What upgrading to `chart` with `set` over the current values would do.
+    PlanUpgrade {
+        namespace: String,
+        name: String,
+        chart: String,
+        set: String,
+    },
+    Upgrade {
+        namespace: String,
+        name: String,
+        chart: String,
+        set: String,
+    },
 }
 
 /// The engine's answer to a [`Request`], or progress on one.
@@ -52,7 +65,7 @@ pub enum Response {
     Releases(Result<Vec<Release>, String>),
     History(Result<Vec<Release>, String>),
     /// Something to confirm before an action (a preview of what it does).
-    Confirm(Result<Confirm, String>),
+    Confirm(Result<Box<Confirm>, String>),
     /// An action finished: what to say, and the release to show again.
     Done(Result<Done, String>),
     /// A progress line of a running action.
@@ -209,6 +222,19 @@ pub enum Input {
     Filter(String),
     /// `:`: a command (`:ns NAME`, `:history NAME`, `:q`).
     Command(String),
+    /// `u`: the chart to upgrade the selected release to, then values in
+    /// `--set` syntax over the release's current ones.
+    Upgrade(UpgradeInput),
+}
+
+/// The upgrade being asked for, one answer at a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpgradeInput {
+    pub namespace: String,
+    pub name: String,
+    /// The chart, once given.
+    pub chart: Option<String>,
+    pub text: String,
 }
 
 /// The whole state of the TUI.
@@ -378,10 +404,7 @@ impl App {
                 }
             }
             Response::Confirm(Ok(confirm)) => {
-                self.popup = Some(Popup::Confirm {
-                    confirm: Box::new(confirm),
-                    scroll: 0,
-                });
+                self.popup = Some(Popup::Confirm { confirm, scroll: 0 });
             }
             Response::Done(Ok(done)) => {
                 self.say(done.message);
@@ -451,6 +474,35 @@ impl App {
                     _ => {}
                 }
                 self.selected = 0;
+                return Vec::new();
+            }
+            Input::Upgrade(upgrade) => {
+                match key.code {
+                    KeyCode::Esc => self.input = Input::None,
+                    KeyCode::Backspace => {
+                        upgrade.text.pop();
+                    }
+                    KeyCode::Char(c) => upgrade.text.push(c),
+                    // A chart is needed before values.
+                    KeyCode::Enter if upgrade.chart.is_none() && upgrade.text.trim().is_empty() => {
+                    }
+                    KeyCode::Enter if upgrade.chart.is_none() => {
+                        upgrade.chart = Some(upgrade.text.trim().to_string());
+                        upgrade.text.clear();
+                    }
+                    KeyCode::Enter => {
+                        let request = Request::PlanUpgrade {
+                            namespace: upgrade.namespace.clone(),
+                            name: upgrade.name.clone(),
+                            chart: upgrade.chart.clone().unwrap_or_default(),
+                            set: upgrade.text.trim().to_string(),
+                        };
+                        self.input = Input::None;
+                        self.busy = true;
+                        return vec![request];
+                    }
+                    _ => {}
+                }
                 return Vec::new();
             }
             Input::Command(text) => {
@@ -572,6 +624,17 @@ impl App {
                     }),
                     scroll: 0,
                 });
+                Vec::new()
+            }
+            (Screen::Releases | Screen::Detail(_), KeyCode::Char('u')) => {
+                if let Some(r) = self.selected_release() {
+                    self.input = Input::Upgrade(UpgradeInput {
+                        namespace: r.namespace.clone(),
+                        name: r.name.clone(),
+                        chart: None,
+                        text: String::new(),
+                    });
+                }
                 Vec::new()
             }
             (Screen::Releases, KeyCode::Char('R')) => self.reload(),
@@ -790,6 +853,7 @@ impl App {
                 ("/", "filter releases (name, chart, status)"),
                 ("o / O", "sort by the next column / reverse the order"),
                 ("H", "history of the selected release"),
+                ("u", "upgrade: chart, then --set values; review, then y"),
                 ("D", "uninstall (asks first; H keeps the history)"),
                 ("F", "recover a release stuck in pending-* (asks first)"),
                 ("R", "reload"),

@@ -422,9 +422,19 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
     let line = match &app.input {
         Input::Filter(text) => format!("/{text}"),
         Input::Command(text) => format!(":{text}"),
+        Input::Upgrade(upgrade) => match &upgrade.chart {
+            None => format!(
+                "upgrade {}: chart directory or .tgz (esc cancels): {}",
+                upgrade.name, upgrade.text
+            ),
+            Some(chart) => format!(
+                "upgrade {} to {chart}: values over the current ones, --set syntax (enter for none): {}",
+                upgrade.name, upgrade.text
+            ),
+        },
         Input::None => match app.screen() {
             Screen::Releases => {
-                "enter open  H history  / filter  o sort  D uninstall  : command  ? help  q quit"
+                "enter open  H history  u upgrade  / filter  o sort  D uninstall  : command  ? help  q quit"
             }
             Screen::Detail(_) => {
                 "tab next part  s secrets  H history  j/k scroll  esc back  ? help"
@@ -665,7 +675,7 @@ mod tests {
                 revision: 2
             }]
         );
-        app.respond(Response::Confirm(Ok(Confirm {
+        app.respond(Response::Confirm(Ok(Box::new(Confirm {
             question: "Roll web back to revision 2?".into(),
             about: "what the rollback will do".into(),
             preview: "--- live\n+++ after rollback\n-  replicas: 3\n+  replicas: 2\n".into(),
@@ -675,7 +685,7 @@ mod tests {
                 revision: 2,
             },
             alternative: None,
-        })));
+        }))));
         insta::assert_snapshot!("rollback_confirmation", screen(&app));
         let requests = app.key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE));
         assert_eq!(
@@ -777,6 +787,25 @@ mod tests {
         assert!(
             !screen(&app).contains("hunter2"),
             "masked again on a new screen"
+        );
+    }
+
+    #[test]
+    fn upgrade_asks_for_the_chart_then_values() {
+        let mut app = app();
+        press(&mut app, "ju./charts/hello");
+        insta::assert_snapshot!("upgrade_chart_input", screen(&app));
+        press(&mut app, "\n");
+        press(&mut app, "replicas=3");
+        let requests = app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        assert_eq!(
+            requests,
+            [crate::tui::app::Request::PlanUpgrade {
+                namespace: "demo".into(),
+                name: "web".into(),
+                chart: "./charts/hello".into(),
+                set: "replicas=3".into()
+            }]
         );
     }
 

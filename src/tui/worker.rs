@@ -10,10 +10,12 @@ use std::time::Duration;
 
 use tokio::sync::mpsc as async_mpsc;
 
+use crate::chart::strvals;
 use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
 use crate::engine::events::{Cancel, Progress};
 use crate::engine::plan::PreviewOptions;
-use crate::engine::{Engine, RollbackOptions, UninstallOptions};
+use crate::engine::{Engine, RollbackOptions, UninstallOptions, UpgradeOptions};
+use crate::gotmpl::Entries;
 
 use super::app::{Confirm, Done, Request, Response};
 
@@ -130,6 +132,7 @@ async fn run(
                         },
                         alternative: None,
                     })
+                    .map(Box::new)
                     .map_err(|e| e.to_string()),
             )
         }
@@ -195,6 +198,7 @@ async fn run(
                         alternative: None,
                     }
                 })
+                .map(Box::new)
                 .map_err(|e| e.to_string()),
         ),
         Request::Recover { namespace, name } => {
@@ -215,6 +219,64 @@ async fn run(
                     })
                     .map_err(|e| e.to_string()),
             )
+        }
+        Request::PlanUpgrade {
+            namespace,
+            name,
+            chart,
+            set,
+        } => {
+            let plan = match upgrade_options(&namespace, &name, &chart, &set) {
+                Ok(options) => engine
+                    .plan_upgrade(&options)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            Response::Confirm(
+                plan.map(|plan| Confirm {
+                    question: format!("Upgrade {name} to {chart}?"),
+                    about: "what the upgrade will do".into(),
+                    preview: plan.render_text("upgrade", &preview_options()),
+                    yes: Request::Upgrade {
+                        namespace: namespace.clone(),
+                        name: name.clone(),
+                        chart: chart.clone(),
+                        set: set.clone(),
+                    },
+                    alternative: None,
+                })
+                .map(Box::new),
+            )
+        }
+        Request::Upgrade {
+            namespace,
+            name,
+            chart,
+            set,
+        } => {
+            let result = match upgrade_options(&namespace, &name, &chart, &set) {
+                Ok(options) => {
+                    with_progress(answers, |progress| async move {
+                        engine
+                            .upgrade(&options, &progress, cancel)
+                            .await
+                            .map_err(|e| e.to_string())
+                    })
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            Response::Done(result.map(|r| Done {
+                message: format!(
+                    "{name} upgraded: revision {} {}",
+                    r.version,
+                    r.status().as_str()
+                ),
+                namespace,
+                name,
+                has_history: true,
+            }))
         }
         Request::Uninstall {
             namespace,
@@ -249,6 +311,27 @@ async fn run(
             )
         }
     }
+}
+
+/// The upgrade the TUI asks for: the chart, with `set` (strvals) over the
+/// release's current values.
+fn upgrade_options(
+    namespace: &str,
+    name: &str,
+    chart: &str,
+    set: &str,
+) -> Result<UpgradeOptions, String> {
+    let values = if set.is_empty() {
+        Entries::default()
+    } else {
+        strvals::parse(set, strvals::Mode::Typed).map_err(|e| format!("values {set:?}: {e}"))?
+    };
+    Ok(UpgradeOptions {
+        namespace: Some(namespace.to_string()),
+        values,
+        reuse_values: true,
+        ..UpgradeOptions::new(name, chart)
+    })
 }
 
 /// Runs an action, forwarding its progress as it happens.

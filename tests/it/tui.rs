@@ -278,3 +278,88 @@ async fn recover_and_uninstall_through_the_engine() {
     let gone = checker.get(NS, "gone", None).await.unwrap();
     assert_eq!(gone.status(), Status::Uninstalled);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upgrade_after_reviewing_its_preview() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use wheelhouse::engine::Engine;
+    use wheelhouse::kube::cluster::Cluster;
+    use wheelhouse::release::Status;
+    use wheelhouse::storage::{Secrets, Storage};
+    use wheelhouse::tui::app::{App, Popup};
+    use wheelhouse::tui::worker::Worker;
+
+    const NS: &str = "tui-upgrade";
+    let client = SANDBOX.client().await;
+    create_namespaces(&client, &[NS]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let engine = Engine::new(
+        Storage::new(Box::new(Secrets::new(client.clone()))),
+        Cluster::new(client.clone()),
+        NS,
+    );
+    let checker = Storage::new(Box::new(Secrets::new(client)));
+    tokio::task::spawn_blocking(move || {
+        Wheelhouse::new(&kubeconfig).driver("secret").ok(&[
+            "install",
+            "web",
+            &chart,
+            "-n",
+            NS,
+            "--set",
+            "replicas=2",
+        ]);
+        let worker = Worker::start(engine).unwrap();
+        let mut app = App::new(Some(NS.to_string()), 0);
+        worker.send(app.start());
+        settle(&mut app, &worker);
+        key(&mut app, &worker, 'u');
+        for c in chart.chars() {
+            key(&mut app, &worker, c);
+        }
+        app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        for c in "image=v2".chars() {
+            key(&mut app, &worker, c);
+        }
+        let requests = app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        worker.send(requests);
+        settle(&mut app, &worker);
+        let Some(Popup::Confirm { confirm, .. }) = &app.popup else {
+            panic!("no confirmation: {:?}", app.popup);
+        };
+        // The chart doesn't use `image`, so the objects stay; the values
+        // gain it on top of the current ones.
+        assert!(
+            confirm
+                .preview
+                .contains("unchanged v1 ConfigMap tui-upgrade/web"),
+            "{}",
+            confirm.preview
+        );
+        assert!(
+            confirm.preview.contains("+image: v2"),
+            "{}",
+            confirm.preview
+        );
+        key(&mut app, &worker, 'y');
+        assert!(
+            app.log
+                .iter()
+                .any(|l| l.contains("web upgraded: revision 2 deployed")),
+            "{:?}",
+            app.log
+        );
+        drop(worker);
+    })
+    .await
+    .unwrap();
+    let upgraded = checker.get(NS, "web", None).await.unwrap();
+    assert_eq!((upgraded.version, upgraded.status()), (2, Status::Deployed));
+    assert_eq!(
+        upgraded.config["replicas"], 2,
+        "the current values were kept"
+    );
+    assert_eq!(upgraded.config["image"], "v2");
+}
