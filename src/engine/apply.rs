@@ -354,14 +354,16 @@ impl<'a> Applier<'a> {
                 .await;
             for (object, result) in results {
                 match result {
-                    Ok(_) => {
+                    Ok(existed) => {
                         deleted.push(object.clone());
-                        self.progress.emit(Event::Applied {
-                            index: deleted.len(),
-                            total,
-                            object: object.short(),
-                            change: Change::Deleted,
-                        });
+                        if existed {
+                            self.progress.emit(Event::Applied {
+                                index: deleted.len(),
+                                total,
+                                object: object.short(),
+                                change: Change::Deleted,
+                            });
+                        }
                     }
                     Err(e) => errors.push(e.to_string()),
                 }

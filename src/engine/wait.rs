@@ -41,7 +41,9 @@ pub async fn until_ready(
         Some(Readiness::Failed(why)) => Verdict::Failed(why),
         None => Verdict::Waiting(format!("{} does not exist yet", object.short())),
     };
-    poll(cluster, objects, timeout, progress, cancel, verdict).await
+    poll(cluster, objects, timeout, progress, cancel, verdict).await?;
+    progress.emit(Event::Ready);
+    Ok(())
 }
 
 /// Waits until hook objects have finished: Jobs complete, Pods succeed.
@@ -116,7 +118,6 @@ async fn poll(
         }
         waiting = still;
         if waiting.is_empty() {
-            progress.emit(Event::Ready);
             return Ok(());
         }
         if Instant::now() >= deadline {
