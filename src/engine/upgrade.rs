@@ -140,7 +140,8 @@ impl UpgradeOptions {
             no_hooks: self.no_hooks,
             skip_schema_validation: self.skip_schema_validation,
             post_renderer: self.post_renderer.clone(),
-            server_side: self.server_side != ServerSide::False,
+            // As `install`: Helm 3's client-side apply unless asked.
+            server_side: self.server_side == ServerSide::True,
             force_conflicts: self.force_conflicts,
         }
     }

@@ -10,6 +10,7 @@ mod crosstool;
 mod engine;
 mod files;
 mod fixtures;
+mod flags;
 mod gotmpl_conformance;
 mod kill;
 mod lifecycle;
