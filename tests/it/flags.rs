@@ -604,3 +604,77 @@ async fn post_renderer_on_install_upgrade_and_preview() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crds_first_or_skipped_and_jobs_waited_for() {
+    let ns = "flags-crds";
+    create_namespaces(&SANDBOX.client().await, &[ns]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets.flags.example.com\nspec:\n  group: flags.example.com\n  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        x-kubernetes-preserve-unknown-fields: true\n";
+    let chart = write_chart(
+        dir.path(),
+        "gadgets",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: gadgets\nversion: 1.0.0\n",
+            ),
+            ("crds/gadget.yaml", crd),
+            (
+                "templates/gadget.yaml",
+                "apiVersion: flags.example.com/v1\nkind: Gadget\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  size: 1\n",
+            ),
+        ],
+    );
+    let jobs = write_chart(
+        dir.path(),
+        "jobs",
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: jobs\nversion: 1.0.0\n"),
+            (
+                "templates/job.yaml",
+                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}\n  annotations:\n    sandbox.wheelhouse.dev/fail: \"true\"\nspec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n",
+            ),
+        ],
+    );
+    tokio::task::spawn_blocking(move || {
+        // --skip-crds: the kind is unknown, so the install fails as Helm's.
+        let err = fails(&["install", "skipped", &chart, "-n", ns, "--skip-crds"]);
+        assert!(
+            err.contains("resource mapping not found for kind \"Gadget\""),
+            "{err}"
+        );
+        assert!(kubectl(&["get", "crd", "gadgets.flags.example.com"]).is_none());
+        // Without it, the CRD goes first and the custom resource after it.
+        ok(&["install", "g", &chart, "-n", ns]);
+        assert!(kubectl(&["get", "gadget", "g", "-n", ns]).is_some());
+
+        // --wait alone doesn't wait for Jobs; --wait-for-jobs does, and a
+        // failed Job fails the release.
+        ok(&[
+            "install",
+            "j1",
+            &jobs,
+            "-n",
+            ns,
+            "--wait",
+            "--timeout",
+            "5s",
+        ]);
+        let err = fails(&[
+            "install",
+            "j2",
+            &jobs,
+            "-n",
+            ns,
+            "--wait",
+            "--wait-for-jobs",
+            "--timeout",
+            "5s",
+        ]);
+        assert!(err.contains("job is failed: flags-crds/j2"), "{err}");
+        assert_eq!(statuses(ns, "j2"), ["failed"]);
+    })
+    .await
+    .unwrap();
+}
