@@ -678,3 +678,50 @@ async fn crds_first_or_skipped_and_jobs_waited_for() {
     .await
     .unwrap();
 }
+
+/// The seed's two examples of Helm 3's three-way merge.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_seeds_three_way_merge_examples() {
+    let ns = "flags-seed";
+    create_namespaces(&SANDBOX.client().await, &[ns]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = write_chart(
+        dir.path(),
+        "web",
+        &[
+            ("Chart.yaml", "apiVersion: v2\nname: web\nversion: 1.0.0\n"),
+            ("values.yaml", "image: nginx:1.0\n"),
+            (
+                "templates/deploy.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: {{ .Values.image }}\n",
+            ),
+        ],
+    );
+    tokio::task::spawn_blocking(move || {
+        let replicas = || kubectl(&["get", "deployment", "web", "-n", ns, "-o", "jsonpath={.spec.replicas}"]);
+        // 1. Someone scales to zero by hand; a rollback to the revision the
+        // chart says 3 in brings the 3 replicas back.
+        ok(&["install", "web", &chart, "-n", ns]);
+        ok(&["upgrade", "web", &chart, "-n", ns, "--set", "image=nginx:1.1"]);
+        kubectl(&["scale", "deployment/web", "--replicas=0", "-n", ns]).unwrap();
+        assert_eq!(replicas().as_deref(), Some("0"));
+        ok(&["rollback", "web", "1", "-n", ns]);
+        assert_eq!(replicas().as_deref(), Some("3"));
+
+        // 2. A sidecar injected into the live Deployment survives an upgrade
+        // that changes the image.
+        kubectl(&[
+            "patch", "deployment/web", "-n", ns, "--type", "strategic", "-p",
+            r#"{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"envoy:1"}]}}}}"#,
+        ])
+        .unwrap();
+        ok(&["upgrade", "web", &chart, "-n", ns, "--set", "image=nginx:2.0"]);
+        let containers = kubectl(&[
+            "get", "deployment", "web", "-n", ns, "-o",
+            "jsonpath={range .spec.template.spec.containers[*]}{.name}={.image} {end}",
+        ]);
+        assert_eq!(containers.as_deref(), Some("sidecar=envoy:1 web=nginx:2.0 "));
+    })
+    .await
+    .unwrap();
+}
