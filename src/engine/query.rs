@@ -37,3 +37,80 @@ impl Engine {
         Ok(self.storage().get(namespace, name, revision).await?)
     }
 }
+
+/// One namespace as a browser shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NamespaceSummary {
+    pub name: String,
+    /// Releases, and those failed or pending; `None` when their releases
+    /// could not be read (RBAC).
+    pub releases: Option<usize>,
+    pub failed: usize,
+    pub pending: usize,
+}
+
+/// Every namespace the user may see, with release counts.
+#[derive(Clone, Debug, Default)]
+pub struct Namespaces {
+    pub namespaces: Vec<NamespaceSummary>,
+    /// Why the list is partial (e.g. namespaces may not be listed), if it is.
+    pub partial: Option<String>,
+}
+
+impl Engine {
+    /// The namespaces with their release counts. Either may be refused by
+    /// RBAC: then the list holds what could be read, and says why it is
+    /// partial, instead of failing.
+    pub async fn namespaces(&self) -> Namespaces {
+        let mut names: Vec<String> = Vec::new();
+        let mut partial = None;
+        match self.cluster().resource("v1", "Namespace").await {
+            Ok(resource) => match self.cluster().list(&resource, "", "").await {
+                Ok(items) => names.extend(items.iter().filter_map(|n| {
+                    n.pointer("/metadata/name")
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_string)
+                })),
+                Err(e) => partial = Some(format!("namespaces could not be listed: {e}")),
+            },
+            Err(e) => partial = Some(format!("namespaces could not be listed: {e}")),
+        }
+        let releases = match self.storage().latest(None).await {
+            Ok((releases, _)) => Some(releases),
+            Err(e) => {
+                partial.get_or_insert_with(|| {
+                    format!("releases could not be listed in every namespace: {e}")
+                });
+                None
+            }
+        };
+        if let Some(releases) = &releases {
+            names.extend(releases.iter().map(|r| r.namespace.clone()));
+        }
+        names.sort();
+        names.dedup();
+        let namespaces = names
+            .into_iter()
+            .map(|name| {
+                let mine: Vec<&Release> = releases
+                    .iter()
+                    .flatten()
+                    .filter(|r| r.namespace == name)
+                    .collect();
+                NamespaceSummary {
+                    releases: releases.as_ref().map(|_| mine.len()),
+                    failed: mine
+                        .iter()
+                        .filter(|r| r.status() == crate::release::Status::Failed)
+                        .count(),
+                    pending: mine.iter().filter(|r| r.status().is_pending()).count(),
+                    name,
+                }
+            })
+            .collect();
+        Namespaces {
+            namespaces,
+            partial,
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
+use crate::engine::query::{NamespaceSummary, Namespaces};
 use crate::release::Release;
 
 /// Something for the engine to do; answered by a [`Response`].
@@ -14,6 +15,8 @@ pub enum Request {
     Releases {
         namespace: Option<String>,
     },
+    /// Every namespace with its release counts.
+    Namespaces,
     History {
         namespace: String,
         name: String,
@@ -63,6 +66,7 @@ pub enum Request {
 #[derive(Debug)]
 pub enum Response {
     Releases(Result<Vec<Release>, String>),
+    Namespaces(Namespaces),
     History(Result<Vec<Release>, String>),
     /// Something to confirm before an action (a preview of what it does).
     Confirm(Result<Box<Confirm>, String>),
@@ -237,11 +241,25 @@ pub struct UpgradeInput {
     pub text: String,
 }
 
+/// Which pane of the releases screen keys go to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Namespaces,
+    Releases,
+}
+
 /// The whole state of the TUI.
 #[derive(Debug)]
 pub struct App {
     /// The namespace shown; `None` for all.
     pub namespace: Option<String>,
+    /// The namespaces pane: every namespace with counts, and why it may be
+    /// partial (RBAC).
+    pub namespaces: Vec<NamespaceSummary>,
+    pub namespaces_note: Option<String>,
+    /// The row of the namespaces pane; 0 is "all".
+    pub namespace_row: usize,
+    pub focus: Pane,
     pub releases: Vec<Release>,
     pub selected: usize,
     pub filter: String,
@@ -286,6 +304,10 @@ impl App {
     pub fn new(namespace: Option<String>, now: i64) -> App {
         App {
             namespace,
+            namespaces: Vec::new(),
+            namespaces_note: None,
+            namespace_row: 0,
+            focus: Pane::Releases,
             releases: Vec::new(),
             selected: 0,
             filter: String::new(),
@@ -317,9 +339,12 @@ impl App {
             return Vec::new();
         }
         self.refreshed = now;
-        let mut requests = vec![Request::Releases {
-            namespace: self.namespace.clone(),
-        }];
+        let mut requests = vec![
+            Request::Releases {
+                namespace: self.namespace.clone(),
+            },
+            Request::Namespaces,
+        ];
         if *self.screen() == Screen::History
             && let Some(r) = self.history.first()
         {
@@ -335,9 +360,12 @@ impl App {
     /// The first request: the releases.
     pub fn start(&mut self) -> Vec<Request> {
         self.busy = true;
-        vec![Request::Releases {
-            namespace: self.namespace.clone(),
-        }]
+        vec![
+            Request::Releases {
+                namespace: self.namespace.clone(),
+            },
+            Request::Namespaces,
+        ]
     }
 
     pub fn screen(&self) -> &Screen {
@@ -386,12 +414,20 @@ impl App {
 
     /// An engine answer arrives.
     pub fn respond(&mut self, response: Response) -> Vec<Request> {
-        self.busy = false;
+        // The namespaces pane fills in on the side; it never holds anything up.
+        if !matches!(response, Response::Namespaces(_)) {
+            self.busy = false;
+        }
         match response {
             Response::Releases(Ok(releases)) => {
                 self.releases = releases;
                 let count = self.visible().len();
                 self.selected = self.selected.min(count.saturating_sub(1));
+            }
+            Response::Namespaces(found) => {
+                self.namespaces = found.namespaces;
+                self.namespaces_note = found.partial;
+                self.namespace_row = self.namespace_row.min(self.namespaces.len());
             }
             Response::History(Ok(history)) => {
                 let same = self.history.first().map(|r| (&r.namespace, &r.name))
@@ -581,6 +617,9 @@ impl App {
             (value as i64 + delta).clamp(0, max) as usize
         };
         match self.screen() {
+            Screen::Releases if self.focus == Pane::Namespaces => {
+                self.namespace_row = step(self.namespace_row, self.namespaces.len() + 1)
+            }
             Screen::Releases => self.selected = step(self.selected, self.visible().len()),
             Screen::History => {
                 self.history_selected = step(self.history_selected, self.history.len())
@@ -593,6 +632,24 @@ impl App {
 
     fn screen_key(&mut self, key: KeyEvent) -> Vec<Request> {
         match (self.screen().clone(), key.code) {
+            (Screen::Releases, KeyCode::Tab) => {
+                self.focus = match self.focus {
+                    Pane::Namespaces => Pane::Releases,
+                    Pane::Releases => Pane::Namespaces,
+                };
+                Vec::new()
+            }
+            (Screen::Releases, KeyCode::Enter | KeyCode::Char('l') | KeyCode::Right)
+                if self.focus == Pane::Namespaces =>
+            {
+                self.namespace = match self.namespace_row {
+                    0 => None,
+                    row => self.namespaces.get(row - 1).map(|n| n.name.clone()),
+                };
+                self.focus = Pane::Releases;
+                self.selected = 0;
+                self.reload()
+            }
             (Screen::Releases, KeyCode::Enter | KeyCode::Char('l') | KeyCode::Right) => {
                 if self.selected_release().is_some() {
                     self.stack.push(Screen::Detail(DetailTab::Status));
@@ -850,6 +907,7 @@ impl App {
         ];
         match self.screen() {
             Screen::Releases => keys.extend([
+                ("tab", "switch between namespaces and releases"),
                 ("/", "filter releases (name, chart, status)"),
                 ("o / O", "sort by the next column / reverse the order"),
                 ("H", "history of the selected release"),
@@ -896,10 +954,13 @@ mod tests {
     fn refreshes_every_two_seconds_when_idle() {
         let mut app = App::new(None, 100);
         assert!(app.tick(101).is_empty());
-        assert_eq!(app.tick(102), [Request::Releases { namespace: None }]);
+        assert_eq!(
+            app.tick(102),
+            [Request::Releases { namespace: None }, Request::Namespaces]
+        );
         assert!(app.tick(105).is_empty(), "busy until answered");
         app.respond(Response::Releases(Ok(Vec::new())));
-        assert_eq!(app.tick(105).len(), 1);
+        assert_eq!(app.tick(105).len(), 2);
     }
 
     #[test]

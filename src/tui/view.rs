@@ -13,7 +13,7 @@ use ratatui::widgets::{
 use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
 use crate::release::Release;
 
-use super::app::{App, Column, Confirm, DetailTab, Input, Popup, Screen};
+use super::app::{App, Column, Confirm, DetailTab, Input, Pane, Popup, Screen};
 
 /// Draws the whole frame.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -26,7 +26,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
     .areas(frame.area());
     draw_header(frame, app, header);
     match app.screen() {
-        Screen::Releases => draw_releases(frame, app, body),
+        Screen::Releases => {
+            let [left, right] =
+                Layout::horizontal([Constraint::Length(NAMESPACES_WIDTH), Constraint::Min(20)])
+                    .areas(body);
+            draw_namespaces(frame, app, left);
+            draw_releases(frame, app, right);
+        }
         Screen::Detail(tab) => draw_detail(frame, app, *tab, body),
         Screen::History => draw_history(frame, app, body),
         Screen::Diff { title, text } => draw_text(frame, app.plain, app.scroll, title, text, body),
@@ -119,14 +125,74 @@ fn chart_of(r: &Release) -> (String, String) {
     }
 }
 
+/// Columns the namespaces pane takes.
+const NAMESPACES_WIDTH: u16 = 24;
+
+/// The namespaces pane: "all", then each namespace with its releases and
+/// how many of them failed (✗) or are pending (…); `?` where RBAC hid them.
+fn draw_namespaces(frame: &mut Frame, app: &App, area: Rect) {
+    let total: usize = app.namespaces.iter().filter_map(|n| n.releases).sum();
+    let mut items = vec![format!("all ({total})")];
+    items.extend(app.namespaces.iter().map(|n| {
+        let count = n.releases.map_or("?".to_string(), |c| c.to_string());
+        let mut line = format!("{} ({count})", n.name);
+        if n.failed > 0 {
+            line.push_str(&format!(" ✗{}", n.failed));
+        }
+        if n.pending > 0 {
+            line.push_str(&format!(" …{}", n.pending));
+        }
+        line
+    }));
+    let current = match &app.namespace {
+        None => 0,
+        Some(ns) => app
+            .namespaces
+            .iter()
+            .position(|n| &n.name == ns)
+            .map_or(usize::MAX, |i| i + 1),
+    };
+    let rows: Vec<Row> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let marker = if i == current { "▸ " } else { "  " };
+            Row::new(vec![Cell::from(format!("{marker}{text}"))])
+        })
+        .collect();
+    let mut title = "namespaces".to_string();
+    if app.namespaces_note.is_some() {
+        title.push_str(" (partial)");
+    }
+    let table = Table::new(rows, [Constraint::Min(10)])
+        .row_highlight_style(if app.focus == Pane::Namespaces {
+            selected_style(app)
+        } else {
+            Style::default()
+        })
+        .block(Block::default().borders(Borders::ALL).title(title));
+    let mut state = TableState::default().with_selected(Some(app.namespace_row));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// The releases table's cells without the namespace column when one
+/// namespace is shown (every row would say the same).
+fn shown<T>(mut cells: Vec<T>, all_namespaces: bool) -> Vec<T> {
+    if !all_namespaces {
+        cells.remove(1);
+    }
+    cells
+}
+
 fn draw_releases(frame: &mut Frame, app: &App, area: Rect) {
     let visible = app.visible();
+    let all_namespaces = app.namespace.is_none();
     let rows: Vec<Row> = visible
         .iter()
         .map(|r| {
             let (chart, app_version) = chart_of(r);
             let status = r.status().as_str().to_string();
-            Row::new(vec![
+            let cells = vec![
                 Cell::from(r.name.clone()),
                 Cell::from(r.namespace.clone()),
                 Cell::from(r.version.to_string()),
@@ -134,7 +200,8 @@ fn draw_releases(frame: &mut Frame, app: &App, area: Rect) {
                 Cell::from(chart),
                 Cell::from(app_version),
                 Cell::from(age(app.now, r.last_deployed().unix_seconds())),
-            ])
+            ];
+            Row::new(shown(cells, all_namespaces))
         })
         .collect();
     let title = if app.filter.is_empty() {
@@ -147,31 +214,37 @@ fn draw_releases(frame: &mut Frame, app: &App, area: Rect) {
             app.filter
         )
     };
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(12),
-            Constraint::Min(10),
-            Constraint::Length(8),
-            Constraint::Length(16),
-            Constraint::Min(14),
-            Constraint::Length(11),
-            Constraint::Length(9),
-        ],
-    )
-    .header(
-        Row::new(Column::ALL.map(|c| {
-            let arrow = match (c == app.sort, app.descending) {
+    let widths = vec![
+        Constraint::Min(12),
+        Constraint::Min(10),
+        Constraint::Length(8),
+        Constraint::Length(16),
+        Constraint::Min(14),
+        Constraint::Length(11),
+        Constraint::Length(9),
+    ];
+    let header: Vec<String> = Column::ALL
+        .iter()
+        .map(|c| {
+            let arrow = match (*c == app.sort, app.descending) {
                 (false, _) => "",
                 (true, false) => "↑",
                 (true, true) => "↓",
             };
             format!("{}{arrow}", c.title())
-        }))
-        .style(Style::default().add_modifier(Modifier::BOLD)),
-    )
-    .row_highlight_style(selected_style(app))
-    .block(Block::default().borders(Borders::ALL).title(title));
+        })
+        .collect();
+    let table = Table::new(rows, shown(widths, all_namespaces))
+        .header(
+            Row::new(shown(header, all_namespaces))
+                .style(Style::default().add_modifier(Modifier::BOLD)),
+        )
+        .row_highlight_style(if app.focus == Pane::Releases {
+            selected_style(app)
+        } else {
+            Style::default()
+        })
+        .block(Block::default().borders(Borders::ALL).title(title));
     let mut state = TableState::default().with_selected(if visible.is_empty() {
         None
     } else {
@@ -779,7 +852,7 @@ mod tests {
             "pending-upgrade, failed, deployed"
         );
         insta::assert_snapshot!("releases_sorted", screen(&app));
-        press(&mut app, "O\t");
+        press(&mut app, "O");
         press(&mut app, "jj\n\t\ts");
         let shown = screen(&app);
         assert!(shown.contains("password: hunter2"), "{shown}");
@@ -807,6 +880,42 @@ mod tests {
                 set: "replicas=3".into()
             }]
         );
+    }
+
+    #[test]
+    fn namespaces_pane_counts_and_switches() {
+        use crate::engine::query::{NamespaceSummary, Namespaces};
+        let mut app = app();
+        app.respond(Response::Namespaces(Namespaces {
+            namespaces: vec![
+                NamespaceSummary {
+                    name: "demo".into(),
+                    releases: Some(3),
+                    failed: 1,
+                    pending: 1,
+                },
+                NamespaceSummary {
+                    name: "locked".into(),
+                    releases: None,
+                    failed: 0,
+                    pending: 0,
+                },
+            ],
+            partial: Some("releases could not be listed in every namespace".into()),
+        }));
+        press(&mut app, "\tj");
+        insta::assert_snapshot!("namespaces", screen(&app));
+        press(&mut app, "j");
+        let requests = app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        assert_eq!(
+            requests,
+            [crate::tui::app::Request::Releases {
+                namespace: Some("locked".into())
+            }]
+        );
+        assert_eq!(app.focus, crate::tui::app::Pane::Releases);
+        press(&mut app, "\tkkk\n");
+        assert_eq!(app.namespace, None, "row 0 is all namespaces");
     }
 
     #[test]

@@ -104,6 +104,7 @@ async fn run(
                 .map(|l| l.releases)
                 .map_err(|e| e.to_string()),
         ),
+        Request::Namespaces => Response::Namespaces(engine.namespaces().await),
         Request::History { namespace, name } => Response::History(
             engine
                 .history(&namespace, &name)
