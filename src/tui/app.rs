@@ -147,6 +147,15 @@ impl DetailTab {
     }
 }
 
+/// Something for the terminal or the file system, done by the event loop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Put text on the clipboard (OSC 52, works over SSH and tmux).
+    Clipboard(String),
+    /// Write a screen's text to a file.
+    WriteFile { path: String, text: String },
+}
+
 /// A dialog over the screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Popup {
@@ -291,6 +300,8 @@ pub struct App {
     pub show_secrets: bool,
     /// When the releases were last asked for.
     pub refreshed: i64,
+    /// Effects for the event loop, taken by it after each key.
+    pub effects: Vec<Effect>,
 }
 
 /// How many progress lines are kept.
@@ -325,6 +336,7 @@ impl App {
             now,
             plain: false,
             refreshed: now,
+            effects: Vec::new(),
             sort: Column::Name,
             descending: false,
             show_secrets: false,
@@ -572,6 +584,19 @@ impl App {
                 }
                 Vec::new()
             }
+            KeyCode::Char('c') | KeyCode::Char('w') if self.view_text().is_some() => {
+                let (name, text) = self.view_text().unwrap_or_default();
+                let effect = if key.code == KeyCode::Char('c') {
+                    self.say(format!("copied {name} to the clipboard"));
+                    Effect::Clipboard(text)
+                } else {
+                    let path = format!("wheelhouse-{name}.txt");
+                    self.say(format!("wrote {name} to {path}"));
+                    Effect::WriteFile { path, text }
+                };
+                self.effects.push(effect);
+                Vec::new()
+            }
             KeyCode::Char('s') if !matches!(self.screen(), Screen::Releases) => {
                 self.show_secrets = !self.show_secrets;
                 if let Screen::Diff { .. } = self.screen() {
@@ -796,6 +821,28 @@ impl App {
         self.scroll = 0;
     }
 
+    /// The text of a detail or diff screen, as shown (Secrets as masked as
+    /// on the screen), with a name for it.
+    pub fn view_text(&self) -> Option<(String, String)> {
+        match self.screen() {
+            Screen::Detail(tab) => {
+                let r = self.selected_release()?;
+                Some((
+                    format!("{}-{}-{}", r.name, r.version, tab.title().to_lowercase()),
+                    super::view::detail_text(r, *tab, self.show_secrets),
+                ))
+            }
+            Screen::Diff { title, text } => Some((
+                title
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect(),
+                text.clone(),
+            )),
+            _ => None,
+        }
+    }
+
     /// Draws the open diff again (after toggling Secret values).
     fn reopen_diff(&mut self) {
         let scroll = self.scroll;
@@ -919,6 +966,7 @@ impl App {
             Screen::Detail(_) => keys.extend([
                 ("tab", "next part"),
                 ("s", "show / mask Secret values"),
+                ("c / w", "copy the text (OSC 52) / write it to a file"),
                 ("H", "history"),
                 ("D", "uninstall (asks first)"),
             ]),
@@ -931,7 +979,10 @@ impl App {
                 ("r", "roll back to the selected revision (asks first)"),
                 ("F", "recover a stuck release (asks first)"),
             ]),
-            Screen::Diff { .. } => keys.push(("s", "show / mask Secret values")),
+            Screen::Diff { .. } => keys.extend([
+                ("s", "show / mask Secret values"),
+                ("c / w", "copy the text (OSC 52) / write it to a file"),
+            ]),
         }
         keys
     }

@@ -74,6 +74,25 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Does what the app asked of the terminal or the file system.
+fn perform(effect: app::Effect, app: &mut App) {
+    use std::io::Write as _;
+    match effect {
+        app::Effect::Clipboard(text) => {
+            use base64::Engine as _;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+            let mut out = stdout();
+            let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+            let _ = out.flush();
+        }
+        app::Effect::WriteFile { path, text } => {
+            if let Err(e) = std::fs::write(&path, text) {
+                app.popup = Some(app::Popup::Error(format!("cannot write {path}: {e}")));
+            }
+        }
+    }
+}
+
 fn event_loop(app: &mut App, worker: &Worker) -> anyhow::Result<()> {
     let mut terminal =
         Terminal::new(CrosstermBackend::new(stdout())).context("cannot open the terminal")?;
@@ -92,6 +111,9 @@ fn event_loop(app: &mut App, worker: &Worker) -> anyhow::Result<()> {
                 // The next draw fits the new size.
                 _ => {}
             }
+        }
+        for effect in std::mem::take(&mut app.effects) {
+            perform(effect, app);
         }
         while let Ok(answer) = worker.answers.try_recv() {
             worker.send(app.respond(answer));

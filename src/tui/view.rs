@@ -384,8 +384,26 @@ pub fn revision_diff(old: &Release, new: &Release, show_secrets: bool) -> String
         &values(new),
         options,
     ));
+    let hooks = |r: &Release| -> String {
+        r.hooks
+            .iter()
+            .map(|h| format!("---\n# Source: {}\n{}\n", h.path, h.manifest))
+            .collect()
+    };
+    let (a, b) = if show_secrets {
+        (hooks(old), hooks(new))
+    } else {
+        mask_secret_pair(&hooks(old), &hooks(new))
+    };
+    out.push_str(&unified(
+        &label(old, "hooks"),
+        &label(new, "hooks"),
+        &a,
+        &b,
+        options,
+    ));
     if out.is_empty() {
-        out.push_str("(the two revisions have the same manifest and values)\n");
+        out.push_str("(the two revisions have the same manifest, values and hooks)\n");
     }
     out
 }
@@ -916,6 +934,31 @@ mod tests {
         assert_eq!(app.focus, crate::tui::app::Pane::Releases);
         press(&mut app, "\tkkk\n");
         assert_eq!(app.namespace, None, "row 0 is all namespaces");
+    }
+
+    #[test]
+    fn copying_and_writing_a_view() {
+        use crate::tui::app::Effect;
+        let mut app = app();
+        press(&mut app, "j\n\t\tc");
+        let Some(Effect::Clipboard(text)) = app.effects.first() else {
+            panic!("{:?}", app.effects);
+        };
+        assert!(
+            text.contains("kind: Secret") && !text.contains("hunter3"),
+            "{text}"
+        );
+        press(&mut app, "w");
+        assert!(matches!(
+            app.effects.last(),
+            Some(Effect::WriteFile { path, .. }) if path == "wheelhouse-web-3-manifest.txt"
+        ));
+        press(&mut app, "\x1bc");
+        assert_eq!(
+            app.effects.len(),
+            2,
+            "nothing to copy on the releases screen"
+        );
     }
 
     #[test]
