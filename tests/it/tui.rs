@@ -181,6 +181,17 @@ async fn one_key_rollback_in_a_real_terminal() {
     .unwrap();
 }
 
+/// An engine on the sandbox with the secret driver, as the TUI gets one.
+fn sandbox_engine(client: &kube::Client, namespace: &str) -> wheelhouse::engine::Engine {
+    use wheelhouse::kube::cluster::Cluster;
+    use wheelhouse::storage::{Secrets, Storage};
+    wheelhouse::engine::Engine::new(
+        Storage::new(Box::new(Secrets::new(client.clone()))),
+        Cluster::new(client.clone()),
+        namespace,
+    )
+}
+
 /// Feeds answers from the worker to the app until it is idle again.
 fn settle(app: &mut wheelhouse::tui::app::App, worker: &wheelhouse::tui::worker::Worker) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -202,8 +213,6 @@ fn key(app: &mut wheelhouse::tui::app::App, worker: &wheelhouse::tui::worker::Wo
 
 #[tokio::test(flavor = "multi_thread")]
 async fn recover_and_uninstall_through_the_engine() {
-    use wheelhouse::engine::Engine;
-    use wheelhouse::kube::cluster::Cluster;
     use wheelhouse::release::Status;
     use wheelhouse::storage::{Secrets, Storage};
     use wheelhouse::tui::app::{App, Popup};
@@ -215,11 +224,7 @@ async fn recover_and_uninstall_through_the_engine() {
     let dir = tempfile::tempdir().unwrap();
     let chart = chart(dir.path());
     let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
-    let engine = Engine::new(
-        Storage::new(Box::new(Secrets::new(client.clone()))),
-        Cluster::new(client.clone()),
-        NS,
-    );
+    let engine = sandbox_engine(&client, NS);
     // A release whose latest revision an interruption left pending.
     let checker = Storage::new(Box::new(Secrets::new(client)));
     tokio::task::spawn_blocking({
@@ -282,8 +287,6 @@ async fn recover_and_uninstall_through_the_engine() {
 #[tokio::test(flavor = "multi_thread")]
 async fn upgrade_after_reviewing_its_preview() {
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use wheelhouse::engine::Engine;
-    use wheelhouse::kube::cluster::Cluster;
     use wheelhouse::release::Status;
     use wheelhouse::storage::{Secrets, Storage};
     use wheelhouse::tui::app::{App, Popup};
@@ -295,11 +298,7 @@ async fn upgrade_after_reviewing_its_preview() {
     let dir = tempfile::tempdir().unwrap();
     let chart = chart(dir.path());
     let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
-    let engine = Engine::new(
-        Storage::new(Box::new(Secrets::new(client.clone()))),
-        Cluster::new(client.clone()),
-        NS,
-    );
+    let engine = sandbox_engine(&client, NS);
     let checker = Storage::new(Box::new(Secrets::new(client)));
     tokio::task::spawn_blocking(move || {
         Wheelhouse::new(&kubeconfig).driver("secret").ok(&[
