@@ -725,3 +725,116 @@ async fn the_seeds_three_way_merge_examples() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_rollback_and_server_side_flags() {
+    let ns = "flags-more";
+    create_namespaces(&SANDBOX.client().await, &[ns]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = write_chart(
+        dir.path(),
+        "strict",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: strict\nversion: 1.0.0\n",
+            ),
+            ("values.yaml", "color: red\n"),
+            (
+                "values.schema.json",
+                r#"{"type": "object", "properties": {"color": {"enum": ["red", "blue"]}}}"#,
+            ),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  color: {{ .Values.color | quote }}\n",
+            ),
+            (
+                "templates/hook.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-goodbye\n  annotations:\n    helm.sh/hook: pre-delete\n    helm.sh/hook-delete-policy: before-hook-creation\ndata: {}\n",
+            ),
+        ],
+    );
+    tokio::task::spawn_blocking(move || {
+        // values.schema.json is enforced unless --skip-schema-validation.
+        let err = fails(&["install", "s", &chart, "-n", ns, "--set", "color=green"]);
+        assert!(
+            err.contains("values don't meet the specifications of the schema"),
+            "{err}"
+        );
+        ok(&[
+            "install",
+            "s",
+            &chart,
+            "-n",
+            ns,
+            "--set",
+            "color=green",
+            "--skip-schema-validation",
+        ]);
+        assert_eq!(color(ns, "s").as_deref(), Some("green"));
+
+        // Rollback with --force --wait --cleanup-on-fail.
+        ok(&["upgrade", "s", &chart, "-n", ns, "--set", "color=blue"]);
+        ok(&[
+            "rollback",
+            "s",
+            "1",
+            "-n",
+            ns,
+            "--force",
+            "--wait",
+            "--cleanup-on-fail",
+        ]);
+        assert_eq!(color(ns, "s").as_deref(), Some("green"));
+        assert_eq!(statuses(ns, "s"), ["superseded", "superseded", "deployed"]);
+
+        // Server-side apply: another manager's field is a conflict unless
+        // --force-conflicts takes it over.
+        ok(&["install", "ssa", &chart, "-n", ns, "--server-side"]);
+        kubectl(&[
+            "patch",
+            "configmap",
+            "ssa",
+            "-n",
+            ns,
+            "--type",
+            "merge",
+            "-p",
+            r#"{"data":{"color":"blue"}}"#,
+        ])
+        .unwrap();
+        let err = fails(&[
+            "upgrade",
+            "ssa",
+            &chart,
+            "-n",
+            ns,
+            "--set",
+            "color=red",
+            "--reset-values",
+        ]);
+        assert!(err.contains("conflict occurred while applying"), "{err}");
+        ok(&[
+            "upgrade",
+            "ssa",
+            &chart,
+            "-n",
+            ns,
+            "--set",
+            "color=red",
+            "--force-conflicts",
+        ]);
+        assert_eq!(color(ns, "ssa").as_deref(), Some("red"));
+
+        // uninstall --no-hooks skips the pre-delete hook.
+        ok(&["uninstall", "s", "-n", ns, "--no-hooks"]);
+        assert!(kubectl(&["get", "configmap", "s-goodbye", "-n", ns]).is_none());
+        ok(&["uninstall", "ssa", "-n", ns]);
+        assert!(
+            kubectl(&["get", "configmap", "ssa-goodbye", "-n", ns]).is_some(),
+            "the hook ran"
+        );
+    })
+    .await
+    .unwrap();
+}
