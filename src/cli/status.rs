@@ -2,11 +2,7 @@
 //! (`cmd/status.go`'s `statusPrinter`, which `get all` shares), with the
 //! release's live objects listed like Helm 4 lists them.
 
-use anyhow::Context as _;
-
-use crate::chart::Chart;
-use crate::chart::coalesce::coalesce_values;
-use crate::gotmpl::{Map, Value};
+use crate::gotmpl::Value;
 use crate::release::Release;
 
 use super::output::{
@@ -152,32 +148,13 @@ pub fn config_value(release: &Release) -> Value {
     }
 }
 
-/// Helm's `CoalesceValues(rel.Chart, rel.Config)`: the user's values over the
-/// chart's defaults (records keep no subcharts, so only the top chart's).
+/// Helm's `CoalesceValues(rel.Chart, rel.Config)`, its warnings on stderr.
 pub fn computed_values(release: &Release) -> anyhow::Result<Value> {
-    let entries = |map: &serde_json::Map<String, serde_json::Value>| match Value::from_json(
-        &serde_json::Value::Object(map.clone()),
-    ) {
-        Value::Map(m) => m.read().clone(),
-        _ => Default::default(),
-    };
-    let chart_values = release
-        .chart
-        .as_ref()
-        .and_then(|c| c.values.as_ref())
-        .map(entries)
-        .unwrap_or_default();
-    let chart = Chart {
-        values: chart_values,
-        ..Chart::default()
-    };
-    let mut warnings = Vec::new();
-    let coalesced = coalesce_values(&chart, &entries(&release.config), &mut warnings)
-        .with_context(|| format!("computing the values of release {}", release.name))?;
+    let (values, warnings) = crate::engine::query::computed_values(release)?;
     for warning in warnings {
         eprintln!("{warning}");
     }
-    Ok(Value::Map(Map::new(coalesced)))
+    Ok(values)
 }
 
 /// `statusPrinter.WriteJSON`/`WriteYAML`: the record without its chart, with

@@ -2,6 +2,9 @@
 //! release's history, one revision. Records that can't be decoded are
 //! passed on by name so a face can say which were skipped.
 
+use crate::chart::Chart;
+use crate::chart::coalesce::coalesce_values;
+use crate::gotmpl::{Map, Value};
 use crate::release::Release;
 use crate::storage::Skipped;
 
@@ -113,4 +116,34 @@ impl Engine {
             partial,
         }
     }
+}
+
+/// Helm's `CoalesceValues(rel.Chart, rel.Config)`: the user's values over the
+/// chart's defaults (records keep no subcharts, so only the top chart's),
+/// and the coalescing warnings.
+pub fn computed_values(release: &Release) -> Result<(Value, Vec<String>), EngineError> {
+    let entries = |map: &serde_json::Map<String, serde_json::Value>| match Value::from_json(
+        &serde_json::Value::Object(map.clone()),
+    ) {
+        Value::Map(m) => m.read().clone(),
+        _ => Default::default(),
+    };
+    let chart = Chart {
+        values: release
+            .chart
+            .as_ref()
+            .and_then(|c| c.values.as_ref())
+            .map(entries)
+            .unwrap_or_default(),
+        ..Chart::default()
+    };
+    let mut warnings = Vec::new();
+    let coalesced =
+        coalesce_values(&chart, &entries(&release.config), &mut warnings).map_err(|e| {
+            EngineError::Invalid(format!(
+                "computing the values of release {}: {e}",
+                release.name
+            ))
+        })?;
+    Ok((Value::Map(Map::new(coalesced)), warnings))
 }

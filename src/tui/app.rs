@@ -117,15 +117,18 @@ pub enum Screen {
 pub enum DetailTab {
     Status,
     Values,
+    /// The user's values over the chart's defaults.
+    Computed,
     Manifest,
     Notes,
     Hooks,
 }
 
 impl DetailTab {
-    pub const ALL: [DetailTab; 5] = [
+    pub const ALL: [DetailTab; 6] = [
         DetailTab::Status,
         DetailTab::Values,
+        DetailTab::Computed,
         DetailTab::Manifest,
         DetailTab::Notes,
         DetailTab::Hooks,
@@ -135,6 +138,7 @@ impl DetailTab {
         match self {
             DetailTab::Status => "Status",
             DetailTab::Values => "Values",
+            DetailTab::Computed => "Computed values",
             DetailTab::Manifest => "Manifest",
             DetailTab::Notes => "Notes",
             DetailTab::Hooks => "Hooks",

@@ -311,6 +311,11 @@ pub fn detail_text(release: &Release, tab: DetailTab, show_secrets: bool) -> Str
                 yaml(&serde_json::Value::Object(release.config.clone()))
             }
         }
+        DetailTab::Computed => match crate::engine::query::computed_values(release) {
+            Ok((values, _)) => crate::funcs::data::marshal_yaml(&values)
+                .unwrap_or_else(|e| format!("(cannot show the values: {e})\n")),
+            Err(e) => format!("({e})\n"),
+        },
         DetailTab::Manifest if show_secrets => release.manifest.clone(),
         DetailTab::Manifest => mask_secret_pair(&release.manifest, &release.manifest).0,
         DetailTab::Notes => {
@@ -649,6 +654,9 @@ mod tests {
                     app_version: "1.25".into(),
                     ..Metadata::default()
                 }),
+                values: serde_json::json!({"greeting": "hi", "replicas": 1})
+                    .as_object()
+                    .cloned(),
                 ..ReleaseChart::default()
             }),
             config,
@@ -735,6 +743,8 @@ mod tests {
         insta::assert_snapshot!("detail_status", screen(&app));
         press(&mut app, "\t");
         insta::assert_snapshot!("detail_values", screen(&app));
+        press(&mut app, "\t");
+        insta::assert_snapshot!("detail_computed", screen(&app));
         press(&mut app, "\t");
         let manifest = screen(&app);
         assert!(!manifest.contains("hunter3"), "{manifest}");
@@ -871,10 +881,10 @@ mod tests {
         );
         insta::assert_snapshot!("releases_sorted", screen(&app));
         press(&mut app, "O");
-        press(&mut app, "jj\n\t\ts");
+        press(&mut app, "jj\n\t\t\ts");
         let shown = screen(&app);
         assert!(shown.contains("password: hunter2"), "{shown}");
-        press(&mut app, "\x1b\n\t\t");
+        press(&mut app, "\x1b\n\t\t\t");
         assert!(
             !screen(&app).contains("hunter2"),
             "masked again on a new screen"
@@ -940,7 +950,7 @@ mod tests {
     fn copying_and_writing_a_view() {
         use crate::tui::app::Effect;
         let mut app = app();
-        press(&mut app, "j\n\t\tc");
+        press(&mut app, "j\n\t\t\tc");
         let Some(Effect::Clipboard(text)) = app.effects.first() else {
             panic!("{:?}", app.effects);
         };
