@@ -37,10 +37,12 @@ pub enum Request {
         namespace: String,
         name: String,
     },
-    /// Mark a stuck release's pending revision failed.
+    /// Mark a stuck release's pending revision failed, then roll back to
+    /// `rollback_to` when given.
     Recover {
         namespace: String,
         name: String,
+        rollback_to: Option<i64>,
     },
     Uninstall {
         namespace: String,

@@ -195,25 +195,57 @@ async fn run(
                         yes: Request::Recover {
                             namespace: namespace.clone(),
                             name: name.clone(),
+                            rollback_to: None,
                         },
-                        alternative: None,
+                        alternative: stuck.deployed.as_ref().map(|d| {
+                            (
+                                'R',
+                                format!("mark failed, roll back to {}", d.version),
+                                Request::Recover {
+                                    namespace: namespace.clone(),
+                                    name: name.clone(),
+                                    rollback_to: Some(d.version),
+                                },
+                            )
+                        }),
                     }
                 })
                 .map(Box::new)
                 .map_err(|e| e.to_string()),
         ),
-        Request::Recover { namespace, name } => {
-            let result = match engine.stuck(&namespace, &name).await {
+        Request::Recover {
+            namespace,
+            name,
+            rollback_to,
+        } => {
+            let recovered = match engine.stuck(&namespace, &name).await {
                 Ok(stuck) => engine.recover(stuck).await,
                 Err(e) => Err(e),
             };
+            let result = match (recovered, rollback_to) {
+                (Ok(r), None) => Ok(format!(
+                    "{name} revision {} marked failed; upgrade or roll back next",
+                    r.version
+                )),
+                (Ok(r), Some(revision)) => {
+                    let options = rollback_options(&namespace, &name, revision);
+                    with_progress(answers, |progress| async move {
+                        engine.rollback(&options, &progress, cancel).await
+                    })
+                    .await
+                    .map(|back| {
+                        format!(
+                            "{name} revision {} marked failed, rolled back to {revision} as revision {}",
+                            r.version, back.version
+                        )
+                    })
+                }
+                (Err(e), _) => Err(e),
+            };
             Response::Done(
                 result
-                    .map(|r| Done {
-                        message: format!(
-                            "{name} revision {} marked failed; upgrade or roll back next",
-                            r.version
-                        ),
+                    .map(|message| Done {
+                        message,
                         namespace,
                         name,
                         has_history: true,

@@ -232,15 +232,18 @@ async fn recover_and_uninstall_through_the_engine() {
         move || {
             let wh = || Wheelhouse::new(&kubeconfig).driver("secret");
             wh().ok(&["install", "stuck", &chart, "-n", NS]);
+            wh().ok(&["install", "again", &chart, "-n", NS]);
             wh().ok(&["install", "gone", &chart, "-n", NS]);
         }
     })
     .await
     .unwrap();
-    let mut pending = checker.get(NS, "stuck", None).await.unwrap();
-    pending.version = 2;
-    pending.info.as_mut().unwrap().status = Status::PendingUpgrade;
-    checker.create(&pending, 0).await.unwrap();
+    for name in ["stuck", "again"] {
+        let mut pending = checker.get(NS, name, None).await.unwrap();
+        pending.version = 2;
+        pending.info.as_mut().unwrap().status = Status::PendingUpgrade;
+        checker.create(&pending, 0).await.unwrap();
+    }
 
     tokio::task::spawn_blocking(move || {
         let worker = Worker::start(engine).unwrap();
@@ -248,9 +251,22 @@ async fn recover_and_uninstall_through_the_engine() {
         worker.send(app.start());
         settle(&mut app, &worker);
         let names: Vec<&str> = app.releases.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["gone", "stuck"]);
+        assert_eq!(names, ["again", "gone", "stuck"]);
+
+        // Recover `again` and roll it back to its deployed revision (R).
+        key(&mut app, &worker, 'F');
+        key(&mut app, &worker, 'R');
+        assert!(
+            app.log
+                .iter()
+                .any(|l| l
+                    .contains("again revision 2 marked failed, rolled back to 1 as revision 3")),
+            "{:?}",
+            app.log
+        );
 
         // Recover `stuck`: the confirmation shows the pending revision.
+        key(&mut app, &worker, 'j');
         key(&mut app, &worker, 'j');
         key(&mut app, &worker, 'F');
         let Some(Popup::Confirm { confirm, .. }) = &app.popup else {
@@ -282,6 +298,8 @@ async fn recover_and_uninstall_through_the_engine() {
     assert_eq!(stuck.status(), Status::Failed);
     let gone = checker.get(NS, "gone", None).await.unwrap();
     assert_eq!(gone.status(), Status::Uninstalled);
+    let again = checker.get(NS, "again", None).await.unwrap();
+    assert_eq!((again.version, again.status()), (3, Status::Deployed));
 }
 
 #[tokio::test(flavor = "multi_thread")]
