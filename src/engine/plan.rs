@@ -14,7 +14,7 @@ use crate::kube::cluster::{Patch, WriteOptions};
 use super::apply::{ApplyMethod, plan_patch};
 use super::objects::{KEEP_POLICY, Object, RESOURCE_POLICY_ANNOTATION, annotation};
 use super::rollback::RollbackOptions;
-use super::upgrade::{Prepared, UpgradeOptions};
+use super::upgrade::{Adoption, Prepared, UpgradeOptions};
 use super::{Engine, EngineError, Progress};
 
 /// What will happen to one object.
@@ -193,6 +193,33 @@ impl Engine {
         };
         let prepared = self.prepare_rollback(&options).await?;
         self.plan(prepared, options.force).await
+    }
+
+    /// Drift: what was changed by hand on the deployed revision's objects.
+    /// It is the plan of re-applying that revision as it is: every object
+    /// whose live state the three-way patch would change (a scaled
+    /// Deployment, an edited ConfigMap) or that is missing.
+    pub async fn drift(&self, namespace: &str, name: &str) -> Result<Plan, EngineError> {
+        let deployed = self.storage().deployed(namespace, name).await?;
+        let (originals, targets) = self
+            .both_sides(&deployed, &deployed, Adoption::Unchecked)
+            .await?;
+        let method = if deployed.apply_method == "ssa" {
+            ApplyMethod::ServerSide {
+                force_conflicts: false,
+            }
+        } else {
+            ApplyMethod::ClientSide
+        };
+        let prepared = Prepared {
+            rendered_manifest: deployed.manifest.clone(),
+            current: deployed.clone(),
+            next: deployed,
+            method,
+            originals,
+            targets,
+        };
+        self.plan(prepared, false).await
     }
 
     async fn plan(&self, prepared: Prepared, force: bool) -> Result<Plan, EngineError> {

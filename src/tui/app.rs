@@ -17,6 +17,11 @@ pub enum Request {
     },
     /// Every namespace with its release counts.
     Namespaces,
+    /// What was changed by hand on a release's deployed objects.
+    Drift {
+        namespace: String,
+        name: String,
+    },
     History {
         namespace: String,
         name: String,
@@ -76,6 +81,8 @@ pub enum Response {
     Done(Result<Done, String>),
     /// A progress line of a running action.
     Progress(String),
+    /// A text to read, shown as its own screen.
+    Text(Result<(String, String), String>),
 }
 
 /// A question before an action, with what the action would do.
@@ -478,6 +485,10 @@ impl App {
                 }
                 return requests;
             }
+            Response::Text(Ok((title, text))) => {
+                self.stack.push(Screen::Diff { title, text });
+                self.scroll = 0;
+            }
             Response::Progress(line) => {
                 self.busy = true;
                 self.say(line);
@@ -485,6 +496,7 @@ impl App {
             Response::Releases(Err(e))
             | Response::History(Err(e))
             | Response::Confirm(Err(e))
+            | Response::Text(Err(e))
             | Response::Done(Err(e)) => {
                 self.popup = Some(Popup::Error(e));
             }
@@ -689,6 +701,9 @@ impl App {
                 Vec::new()
             }
             (Screen::Releases | Screen::Detail(_), KeyCode::Char('H')) => self.open_history(),
+            (Screen::Releases | Screen::Detail(_), KeyCode::Char('x')) => {
+                self.about_selected(|namespace, name| Request::Drift { namespace, name })
+            }
             (Screen::Releases | Screen::Detail(_) | Screen::History, KeyCode::Char('F')) => {
                 self.about_selected(|namespace, name| Request::Stuck { namespace, name })
             }
@@ -965,6 +980,7 @@ impl App {
                 ("o / O", "sort by the next column / reverse the order"),
                 ("H", "history of the selected release"),
                 ("u", "upgrade: chart, then --set values; review, then y"),
+                ("x", "drift: what was changed by hand since the deploy"),
                 ("D", "uninstall (asks first; H keeps the history)"),
                 ("F", "recover a release stuck in pending-* (asks first)"),
                 ("R", "reload"),

@@ -105,6 +105,23 @@ async fn run(
                 .map_err(|e| e.to_string()),
         ),
         Request::Namespaces => Response::Namespaces(engine.namespaces().await),
+        Request::Drift { namespace, name } => Response::Text(
+            engine
+                .drift(&namespace, &name)
+                .await
+                .map(|plan| {
+                    let text = if plan.has_changes() {
+                        plan.render_text("re-applying", &preview_options())
+                    } else {
+                        format!(
+                            "The live objects match revision {} (nothing changed by hand).\n",
+                            plan.from_revision
+                        )
+                    };
+                    (format!("drift of {name}"), text)
+                })
+                .map_err(|e| e.to_string()),
+        ),
         Request::History { namespace, name } => Response::History(
             engine
                 .history(&namespace, &name)

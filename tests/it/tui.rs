@@ -380,3 +380,58 @@ async fn upgrade_after_reviewing_its_preview() {
     );
     assert_eq!(upgraded.config["image"], "v2");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_shows_what_was_changed_by_hand() {
+    use wheelhouse::tui::app::{App, Screen};
+    use wheelhouse::tui::worker::Worker;
+
+    const NS: &str = "tui-drift";
+    let client = SANDBOX.client().await;
+    create_namespaces(&client, &[NS]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let engine = sandbox_engine(&client, NS);
+    tokio::task::spawn_blocking(move || {
+        Wheelhouse::new(&kubeconfig)
+            .driver("secret")
+            .ok(&["install", "web", &chart, "-n", NS]);
+        let worker = Worker::start(engine).unwrap();
+        let mut app = App::new(Some(NS.to_string()), 0);
+        worker.send(app.start());
+        settle(&mut app, &worker);
+        key(&mut app, &worker, 'x');
+        let Screen::Diff { text, .. } = app.screen().clone() else {
+            panic!("no drift screen: {:?}", app.popup);
+        };
+        assert!(text.contains("nothing changed by hand"), "{text}");
+
+        let edited = Command::new("kubectl")
+            .env("KUBECONFIG", &kubeconfig)
+            .args([
+                "patch",
+                "configmap",
+                "web",
+                "-n",
+                NS,
+                "--type",
+                "merge",
+                "-p",
+            ])
+            .arg(r#"{"data":{"replicas":"9"}}"#)
+            .status()
+            .unwrap();
+        assert!(edited.success());
+        key(&mut app, &worker, 'h');
+        key(&mut app, &worker, 'x');
+        let Screen::Diff { text, .. } = app.screen().clone() else {
+            panic!("no drift screen: {:?}", app.popup);
+        };
+        assert!(text.contains("-  replicas: \"9\""), "{text}");
+        assert!(text.contains("+  replicas: \"1\""), "{text}");
+        drop(worker);
+    })
+    .await
+    .unwrap();
+}
