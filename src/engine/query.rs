@@ -147,3 +147,48 @@ pub fn computed_values(release: &Release) -> Result<(Value, Vec<String>), Engine
         })?;
     Ok((Value::Map(Map::new(coalesced)), warnings))
 }
+
+/// One object of a release as it is on the cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveObject {
+    /// `Kind namespace/name`.
+    pub object: String,
+    /// `ready`, `missing`, or why it is not ready / has failed.
+    pub health: String,
+}
+
+impl Engine {
+    /// The latest revision's objects with their live health (Helm 3's
+    /// readiness rules; Jobs must have completed).
+    pub async fn resources(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Vec<LiveObject>, EngineError> {
+        use crate::kube::ready::{Readiness, ReadyOptions, readiness};
+        let release = self.storage().get(namespace, name, None).await?;
+        let objects = super::objects::build(self.cluster(), &release.manifest, namespace).await?;
+        let options = ReadyOptions { check_jobs: true };
+        let mut out = Vec::new();
+        for object in objects {
+            let live = self
+                .cluster()
+                .get(&object.resource, &object.namespace, &object.name)
+                .await
+                .map_err(|e| {
+                    EngineError::cluster(format!("could not read {}", object.describe()), e)
+                })?;
+            let health = match live.as_ref().map(|l| readiness(l, &options)) {
+                None => "missing".to_string(),
+                Some(Readiness::Ready) => "ready".to_string(),
+                Some(Readiness::Pending(why)) => format!("not ready: {why}"),
+                Some(Readiness::Failed(why)) => format!("failed: {why}"),
+            };
+            out.push(LiveObject {
+                object: object.short(),
+                health,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -17,6 +17,11 @@ pub enum Request {
     },
     /// Every namespace with its release counts.
     Namespaces,
+    /// A release's objects with their live health.
+    Resources {
+        namespace: String,
+        name: String,
+    },
     /// What was changed by hand on a release's deployed objects.
     Drift {
         namespace: String,
@@ -701,6 +706,9 @@ impl App {
                 Vec::new()
             }
             (Screen::Releases | Screen::Detail(_), KeyCode::Char('H')) => self.open_history(),
+            (Screen::Releases | Screen::Detail(_), KeyCode::Char('L')) => {
+                self.about_selected(|namespace, name| Request::Resources { namespace, name })
+            }
             (Screen::Releases | Screen::Detail(_), KeyCode::Char('x')) => {
                 self.about_selected(|namespace, name| Request::Drift { namespace, name })
             }
@@ -981,6 +989,7 @@ impl App {
                 ("H", "history of the selected release"),
                 ("u", "upgrade: chart, then --set values; review, then y"),
                 ("x", "drift: what was changed by hand since the deploy"),
+                ("L", "live resources and their health"),
                 ("D", "uninstall (asks first; H keeps the history)"),
                 ("F", "recover a release stuck in pending-* (asks first)"),
                 ("R", "reload"),

@@ -105,6 +105,20 @@ async fn run(
                 .map_err(|e| e.to_string()),
         ),
         Request::Namespaces => Response::Namespaces(engine.namespaces().await),
+        Request::Resources { namespace, name } => Response::Text(
+            engine
+                .resources(&namespace, &name)
+                .await
+                .map(|objects| {
+                    let width = objects.iter().map(|o| o.object.len()).max().unwrap_or(0);
+                    let text = objects
+                        .iter()
+                        .map(|o| format!("{:<width$}  {}\n", o.object, o.health))
+                        .collect();
+                    (format!("resources of {name}"), text)
+                })
+                .map_err(|e| e.to_string()),
+        ),
         Request::Drift { namespace, name } => Response::Text(
             engine
                 .drift(&namespace, &name)

@@ -430,6 +430,26 @@ async fn drift_shows_what_was_changed_by_hand() {
         };
         assert!(text.contains("-  replicas: \"9\""), "{text}");
         assert!(text.contains("+  replicas: \"1\""), "{text}");
+
+        // L: the live objects and their health.
+        key(&mut app, &worker, 'h');
+        key(&mut app, &worker, 'L');
+        let Screen::Diff { text, .. } = app.screen().clone() else {
+            panic!("no resources screen: {:?}", app.popup);
+        };
+        assert_eq!(text, "ConfigMap tui-drift/web  ready\n");
+        let deleted = Command::new("kubectl")
+            .env("KUBECONFIG", &kubeconfig)
+            .args(["delete", "configmap", "web", "-n", NS])
+            .status()
+            .unwrap();
+        assert!(deleted.success());
+        key(&mut app, &worker, 'h');
+        key(&mut app, &worker, 'L');
+        let Screen::Diff { text, .. } = app.screen().clone() else {
+            panic!("no resources screen: {:?}", app.popup);
+        };
+        assert_eq!(text, "ConfigMap tui-drift/web  missing\n");
         drop(worker);
     })
     .await
