@@ -59,18 +59,21 @@ pub enum Request {
         name: String,
         keep_history: bool,
     },
-    /// What upgrading to `chart` with `set` over the current values would do.
+    /// What upgrading to `chart` would do, with `set` over the current
+    /// values, or with `yaml` (edited in `$EDITOR`) as the values.
     PlanUpgrade {
         namespace: String,
         name: String,
         chart: String,
         set: String,
+        yaml: Option<String>,
     },
     Upgrade {
         namespace: String,
         name: String,
         chart: String,
         set: String,
+        yaml: Option<String>,
     },
 }
 
@@ -172,6 +175,14 @@ pub enum Effect {
     Clipboard(String),
     /// Write a screen's text to a file.
     WriteFile { path: String, text: String },
+    /// Edit the release's values in `$EDITOR` for an upgrade to `chart`;
+    /// the result goes to [`App::edited`].
+    EditValues {
+        namespace: String,
+        name: String,
+        chart: String,
+        current: String,
+    },
 }
 
 /// A dialog over the screen.
@@ -553,6 +564,29 @@ impl App {
                     KeyCode::Backspace => {
                         upgrade.text.pop();
                     }
+                    KeyCode::Char('e')
+                        if key.modifiers.contains(KeyModifiers::CONTROL)
+                            && upgrade.chart.is_some() =>
+                    {
+                        let current = self
+                            .releases
+                            .iter()
+                            .find(|r| r.namespace == upgrade.namespace && r.name == upgrade.name)
+                            .filter(|r| !r.config.is_empty())
+                            .map(|r| {
+                                crate::diff::objects::object_yaml(&serde_json::Value::Object(
+                                    r.config.clone(),
+                                ))
+                            })
+                            .unwrap_or_default();
+                        self.effects.push(Effect::EditValues {
+                            namespace: upgrade.namespace.clone(),
+                            name: upgrade.name.clone(),
+                            chart: upgrade.chart.clone().unwrap_or_default(),
+                            current,
+                        });
+                        self.input = Input::None;
+                    }
                     KeyCode::Char(c) => upgrade.text.push(c),
                     // A chart is needed before values.
                     KeyCode::Enter if upgrade.chart.is_none() && upgrade.text.trim().is_empty() => {
@@ -567,6 +601,7 @@ impl App {
                             name: upgrade.name.clone(),
                             chart: upgrade.chart.clone().unwrap_or_default(),
                             set: upgrade.text.trim().to_string(),
+                            yaml: None,
                         };
                         self.input = Input::None;
                         self.busy = true;
@@ -850,6 +885,32 @@ impl App {
         self.scroll = 0;
     }
 
+    /// The editor came back with the values for an upgrade (or failed).
+    pub fn edited(
+        &mut self,
+        namespace: String,
+        name: String,
+        chart: String,
+        yaml: Result<String, String>,
+    ) -> Vec<Request> {
+        match yaml {
+            Ok(yaml) => {
+                self.busy = true;
+                vec![Request::PlanUpgrade {
+                    namespace,
+                    name,
+                    chart,
+                    set: String::new(),
+                    yaml: Some(yaml),
+                }]
+            }
+            Err(e) => {
+                self.popup = Some(Popup::Error(e));
+                Vec::new()
+            }
+        }
+    }
+
     /// The text of a detail or diff screen, as shown (Secrets as masked as
     /// on the screen), with a name for it.
     pub fn view_text(&self) -> Option<(String, String)> {
@@ -987,7 +1048,10 @@ impl App {
                 ("/", "filter releases (name, chart, status)"),
                 ("o / O", "sort by the next column / reverse the order"),
                 ("H", "history of the selected release"),
-                ("u", "upgrade: chart, then --set values; review, then y"),
+                (
+                    "u",
+                    "upgrade: chart, then --set values or ctrl-e for $EDITOR; review, then y",
+                ),
                 ("x", "drift: what was changed by hand since the deploy"),
                 ("L", "live resources and their health"),
                 ("D", "uninstall (asks first; H keeps the history)"),

@@ -74,10 +74,26 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Does what the app asked of the terminal or the file system.
-fn perform(effect: app::Effect, app: &mut App) {
+/// Does what the app asked of the terminal or the file system; what the
+/// app wants next goes to the engine.
+fn perform(
+    effect: app::Effect,
+    app: &mut App,
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+) -> Vec<app::Request> {
     use std::io::Write as _;
     match effect {
+        app::Effect::EditValues {
+            namespace,
+            name,
+            chart,
+            current,
+        } => {
+            let edited = edit_in_editor(&current);
+            // The editor drew over the screen.
+            let _ = terminal.clear();
+            return app.edited(namespace, name, chart, edited);
+        }
         app::Effect::Clipboard(text) => {
             use base64::Engine as _;
             let encoded = base64::engine::general_purpose::STANDARD.encode(text);
@@ -91,6 +107,37 @@ fn perform(effect: app::Effect, app: &mut App) {
             }
         }
     }
+    Vec::new()
+}
+
+/// Hands the terminal to `$VISUAL`/`$EDITOR` (else `vi`) on a file holding
+/// `text`, and returns what the file holds afterwards.
+fn edit_in_editor(text: &str) -> Result<String, String> {
+    let path = std::env::temp_dir().join(format!("wheelhouse-values-{}.yaml", std::process::id()));
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".to_string());
+    restore();
+    // Through the shell, as git does, so EDITOR may carry arguments.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&path)
+        .status();
+    let _ = enable_raw_mode();
+    let _ = execute!(stdout(), EnterAlternateScreen, EnableMouseCapture);
+    let result = match status {
+        Ok(s) if s.success() => std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display())),
+        Ok(s) => Err(format!(
+            "the editor ({editor}) exited with {s}; nothing was upgraded"
+        )),
+        Err(e) => Err(format!("cannot start the editor ({editor}): {e}")),
+    };
+    let _ = std::fs::remove_file(&path);
+    result
 }
 
 fn event_loop(app: &mut App, worker: &Worker) -> anyhow::Result<()> {
@@ -113,7 +160,8 @@ fn event_loop(app: &mut App, worker: &Worker) -> anyhow::Result<()> {
             }
         }
         for effect in std::mem::take(&mut app.effects) {
-            perform(effect, app);
+            let requests = perform(effect, app, &mut terminal);
+            worker.send(requests);
         }
         while let Ok(answer) = worker.answers.try_recv() {
             worker.send(app.respond(answer));

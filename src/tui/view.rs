@@ -905,9 +905,40 @@ mod tests {
                 namespace: "demo".into(),
                 name: "web".into(),
                 chart: "./charts/hello".into(),
-                set: "replicas=3".into()
+                set: "replicas=3".into(),
+                yaml: None,
             }]
         );
+        // ctrl-e instead: the current values go to $EDITOR, and what comes
+        // back is the values.
+        press(&mut app, "u./charts/hello\n");
+        app.key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL));
+        assert_eq!(
+            app.effects,
+            [crate::tui::app::Effect::EditValues {
+                namespace: "demo".into(),
+                name: "web".into(),
+                chart: "./charts/hello".into(),
+                current: "replicas: 3\n".into(),
+            }]
+        );
+        let requests = app.edited(
+            "demo".into(),
+            "web".into(),
+            "./charts/hello".into(),
+            Ok("replicas: 5\n".into()),
+        );
+        assert!(matches!(
+            &requests[..],
+            [crate::tui::app::Request::PlanUpgrade { yaml: Some(y), .. }] if y == "replicas: 5\n"
+        ));
+        app.edited(
+            "demo".into(),
+            "web".into(),
+            "c".into(),
+            Err("editor failed".into()),
+        );
+        assert_eq!(app.popup, Some(Popup::Error("editor failed".into())));
     }
 
     #[test]

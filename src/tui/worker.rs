@@ -289,8 +289,9 @@ async fn run(
             name,
             chart,
             set,
+            yaml,
         } => {
-            let plan = match upgrade_options(&namespace, &name, &chart, &set) {
+            let plan = match upgrade_options(&namespace, &name, &chart, &set, yaml.as_deref()) {
                 Ok(options) => engine
                     .plan_upgrade(&options)
                     .await
@@ -307,6 +308,7 @@ async fn run(
                         name: name.clone(),
                         chart: chart.clone(),
                         set: set.clone(),
+                        yaml: yaml.clone(),
                     },
                     alternative: None,
                 })
@@ -318,8 +320,9 @@ async fn run(
             name,
             chart,
             set,
+            yaml,
         } => {
-            let result = match upgrade_options(&namespace, &name, &chart, &set) {
+            let result = match upgrade_options(&namespace, &name, &chart, &set, yaml.as_deref()) {
                 Ok(options) => {
                     with_progress(answers, |progress| async move {
                         engine
@@ -384,7 +387,20 @@ fn upgrade_options(
     name: &str,
     chart: &str,
     set: &str,
+    yaml: Option<&str>,
 ) -> Result<UpgradeOptions, String> {
+    // Edited values are the release's whole values; `--set` ones go over
+    // the current values.
+    if let Some(yaml) = yaml {
+        let values = crate::chart::yaml::load_values(yaml)
+            .map_err(|e| format!("the edited values are not valid YAML: {e}"))?;
+        return Ok(UpgradeOptions {
+            namespace: Some(namespace.to_string()),
+            values,
+            reset_values: true,
+            ..UpgradeOptions::new(name, chart)
+        });
+    }
     let values = if set.is_empty() {
         Entries::default()
     } else {

@@ -23,9 +23,10 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(command: &str) -> Tmux {
+    /// A server named after the test (`name`), so tests run side by side.
+    fn start(name: &str, command: &str) -> Tmux {
         let tmux = Tmux {
-            socket: format!("wheelhouse-test-{}", std::process::id()),
+            socket: format!("wheelhouse-test-{}-{name}", std::process::id()),
         };
         let status = tmux
             .cmd(&[
@@ -51,7 +52,14 @@ impl Tmux {
         c
     }
 
+    /// `send-keys` one key name at a time; `["-l", text]` types text.
     fn keys(&self, keys: &[&str]) {
+        if keys.first() == Some(&"-l") {
+            let mut args = vec!["send-keys", "-t", "tui"];
+            args.extend_from_slice(keys);
+            assert!(self.cmd(&args).status().unwrap().success());
+            return;
+        }
         for key in keys {
             let status = self.cmd(&["send-keys", "-t", "tui", key]).status().unwrap();
             assert!(status.success());
@@ -131,7 +139,7 @@ async fn one_key_rollback_in_a_real_terminal() {
             kubeconfig.display(),
             env!("CARGO_BIN_EXE_wheelhouse"),
         );
-        let tmux = Tmux::start(&command);
+        let tmux = Tmux::start("rollback", &command);
         tmux.wait_for("web");
         tmux.keys(&["H"]);
         tmux.wait_for("history of web");
@@ -379,6 +387,32 @@ async fn upgrade_after_reviewing_its_preview() {
         "the current values were kept"
     );
     assert_eq!(upgraded.config["image"], "v2");
+
+    // Values edited in $EDITOR replace the release's values.
+    let engine = sandbox_engine(&SANDBOX.client().await, NS);
+    let chart_path = dir.path().join("web").to_string_lossy().into_owned();
+    tokio::task::spawn_blocking(move || {
+        let worker = Worker::start(engine).unwrap();
+        let mut app = App::new(Some(NS.to_string()), 0);
+        worker.send(app.start());
+        settle(&mut app, &worker);
+        let requests = app.edited(
+            NS.into(),
+            "web".into(),
+            chart_path,
+            Ok("replicas: 7\n".into()),
+        );
+        worker.send(requests);
+        settle(&mut app, &worker);
+        key(&mut app, &worker, 'y');
+        drop(worker);
+    })
+    .await
+    .unwrap();
+    let edited = checker.get(NS, "web", None).await.unwrap();
+    assert_eq!(edited.version, 3);
+    assert_eq!(edited.config.len(), 1, "{:?}", edited.config);
+    assert_eq!(edited.config["replicas"], 7);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -451,6 +485,60 @@ async fn drift_shows_what_was_changed_by_hand() {
         };
         assert_eq!(text, "ConfigMap tui-drift/web  missing\n");
         drop(worker);
+    })
+    .await
+    .unwrap();
+}
+
+/// `$EDITOR` really runs on the terminal the TUI hands over, and its file
+/// becomes the release's values.
+#[tokio::test(flavor = "multi_thread")]
+async fn values_edited_in_the_editor_under_tmux() {
+    const NS: &str = "tui-editor";
+    create_namespaces(&SANDBOX.client().await, &[NS]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let editor = dir.path().join("editor.sh");
+    // An "editor" that checks it got the current values, then writes new ones.
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\ngrep -q 'replicas: \"4\"' \"$1\" || exit 3\nprintf 'replicas: \"9\"\\n' > \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let wh = || Wheelhouse::new(&kubeconfig).driver("secret");
+        wh().ok(&[
+            "install",
+            "web",
+            &chart,
+            "-n",
+            NS,
+            "--set-string",
+            "replicas=4",
+        ]);
+        let command = format!(
+            "env KUBECONFIG={} HELM_DRIVER=secret EDITOR={} TERM=xterm {} -n {NS}",
+            kubeconfig.display(),
+            editor.display(),
+            env!("CARGO_BIN_EXE_wheelhouse"),
+        );
+        let tmux = Tmux::start("editor", &command);
+        tmux.wait_for("web");
+        tmux.keys(&["u"]);
+        tmux.wait_for("chart directory or .tgz");
+        tmux.keys(&["-l", &chart]);
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("--set syntax");
+        tmux.keys(&["C-e"]);
+        let preview = tmux.wait_for("Upgrade web to");
+        assert!(preview.contains("+replicas: \"9\""), "{preview}");
+        tmux.keys(&["y"]);
+        tmux.wait_for("web upgraded: revision 2 deployed");
+        tmux.keys(&["q"]);
+        let values = wh().ok(&["get", "values", "web", "-n", NS, "-o", "json"]);
+        assert_eq!(values.trim(), r#"{"replicas":"9"}"#);
     })
     .await
     .unwrap();
