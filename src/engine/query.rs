@@ -61,6 +61,16 @@ pub struct Namespaces {
 }
 
 impl Engine {
+    /// Tells of every change to release records in `namespace` (or all)
+    /// from now on, where the storage can (see `Driver::changes`); `None`
+    /// where it can't.
+    pub async fn watch_releases(
+        &self,
+        namespace: Option<&str>,
+    ) -> Result<Option<crate::storage::Changes>, EngineError> {
+        Ok(self.storage().changes(namespace).await?)
+    }
+
     /// The namespaces with their release counts. Either may be refused by
     /// RBAC: then the list holds what could be read, and says why it is
     /// partial, instead of failing.

@@ -38,11 +38,18 @@ pub enum KubeError {
 pub struct Connection {
     pub client: kube::Client,
     pub namespace: String,
+    /// The kubeconfig context in use (empty when the file names none).
+    pub context: String,
 }
 
 /// Reads the kubeconfig and builds a client; nothing is sent yet.
 pub async fn connect(settings: &KubeSettings) -> Result<Connection, KubeError> {
     let (kubeconfig, path) = read_kubeconfig(settings)?;
+    let context = settings
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())
+        .unwrap_or_default();
     let options = KubeConfigOptions {
         context: settings.context.clone(),
         ..KubeConfigOptions::default()
@@ -62,7 +69,11 @@ pub async fn connect(settings: &KubeSettings) -> Result<Connection, KubeError> {
         path,
         message: e.to_string(),
     })?;
-    Ok(Connection { client, namespace })
+    Ok(Connection {
+        client,
+        namespace,
+        context,
+    })
 }
 
 fn read_kubeconfig(settings: &KubeSettings) -> Result<(Kubeconfig, String), KubeError> {

@@ -27,7 +27,9 @@ use futures_util::stream::{self, StreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ByteString, NamespaceResourceScope};
-use kube::api::{Api, DeleteParams, ListParams, PostParams, Preconditions};
+use kube::api::{
+    Api, DeleteParams, ListParams, PostParams, Preconditions, WatchEvent, WatchParams,
+};
 use kube::core::Status as ApiStatus;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -36,7 +38,8 @@ use crate::kube::labels::is_label_value;
 use crate::release::{GoTime, Release, Status, codec};
 
 use super::{
-    Driver, OWNER, Query, RECORD_TYPE, RecordHeader, StorageError, StoredRecord, record_key,
+    Changes, Driver, OWNER, Query, RECORD_TYPE, RecordHeader, StorageError, StoredRecord,
+    record_key,
 };
 
 /// How many body requests `latest` has in flight after choosing by label.
@@ -57,6 +60,10 @@ pub const PAGE_SIZE: u32 = 500;
 
 /// The key of a record's body in the object's `data`.
 const DATA_KEY: &str = "release";
+
+/// How long one watch of [`Driver::changes`] asks the server to last
+/// (kube-apiserver caps watches at a few minutes anyway; callers ask again).
+const WATCH_SECONDS: u32 = 290;
 
 /// How one kind of object holds a record.
 pub trait RecordObject:
@@ -510,6 +517,49 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
                 _ => return Ok(()),
             }
         }
+    }
+
+    /// A watch on the records' objects (label `owner=helm`) from the
+    /// current resourceVersion, so no existing record is sent; any write or
+    /// delete is a change. The stream ends with the watch (the server's
+    /// timeout, an error such as an expired resourceVersion).
+    async fn changes(&self, namespace: Option<&str>) -> Result<Option<Changes>, StorageError> {
+        let api: Api<K> = match namespace {
+            Some(namespace) => self.api(namespace),
+            None => Api::all(self.client.clone()),
+        };
+        let place = namespace.unwrap_or_default();
+        let selector = format!("owner={OWNER}");
+        let now = api
+            .list_metadata(&ListParams::default().labels(&selector).limit(1))
+            .await
+            .map_err(|e| failure::<K>(Op::List, None, place, 0, e))?;
+        let version = now.metadata.resource_version.unwrap_or_default();
+        let events = api
+            .watch(
+                &WatchParams::default()
+                    .labels(&selector)
+                    .timeout(WATCH_SECONDS),
+                &version,
+            )
+            .await
+            .map_err(|e| failure::<K>(Op::List, None, place, 0, e))?;
+        let changes = events
+            .take_while(|event| {
+                std::future::ready(matches!(
+                    event,
+                    Ok(WatchEvent::Added(_) | WatchEvent::Modified(_) | WatchEvent::Deleted(_))
+                        | Ok(WatchEvent::Bookmark(_))
+                ))
+            })
+            .filter_map(|event| {
+                std::future::ready(match event {
+                    Ok(WatchEvent::Bookmark(_)) => None,
+                    _ => Some(()),
+                })
+            })
+            .boxed();
+        Ok(Some(changes))
     }
 
     /// Chooses each release's highest revision from a metadata-only listing

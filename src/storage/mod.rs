@@ -170,6 +170,9 @@ impl Query {
     }
 }
 
+/// What [`Driver::changes`] yields: one item per change seen.
+pub type Changes = futures_util::stream::BoxStream<'static, ()>;
+
 /// One storage backend, as Helm's `driver.Driver`. Every method names the
 /// release's namespace; drivers never assume one.
 #[async_trait]
@@ -216,6 +219,16 @@ pub trait Driver: Send + Sync {
         Ok(records)
     }
 
+    /// A stream that yields whenever a release record in `namespace` (or
+    /// any namespace) is written or deleted, from now on, for backends that
+    /// can tell (a Kubernetes watch); `None` for those that can't, whose
+    /// callers poll instead. The stream ends when the backend stops telling
+    /// (a watch timing out); callers ask again.
+    async fn changes(&self, namespace: Option<&str>) -> Result<Option<Changes>, StorageError> {
+        let _ = namespace;
+        Ok(None)
+    }
+
     /// The highest revision of every release matching `query`. Backends that
     /// can ask for this directly (SQL) override it.
     async fn latest(&self, query: &Query) -> Result<Vec<StoredRecord>, StorageError> {
@@ -259,6 +272,11 @@ impl Storage {
     /// The latest revision of every release in `namespace` (all when
     /// `None`), chosen from the headers; only those bodies are decoded.
     /// Sorted by namespace then name.
+    /// See [`Driver::changes`].
+    pub async fn changes(&self, namespace: Option<&str>) -> Result<Option<Changes>, StorageError> {
+        self.driver.changes(namespace).await
+    }
+
     pub async fn latest(
         &self,
         namespace: Option<&str>,
