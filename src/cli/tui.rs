@@ -7,6 +7,7 @@ use std::io::IsTerminal as _;
 use anyhow::{Context as _, bail};
 
 use crate::kube::{KubeError, KubeSettings, connect};
+use crate::tui::worker::Connect;
 use crate::tui::{self, Start, demo};
 
 use super::Settings;
@@ -25,34 +26,75 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
         context: settings.kube_context.clone(),
         namespace: settings.namespace_flag.clone(),
     };
-    let no_kubeconfig = matches!(
-        runtime.block_on(connect(&kube_settings)),
-        Err(KubeError::NoKubeconfig)
-    );
+    let connection = runtime.block_on(connect(&kube_settings));
     // The demo's sandbox must outlive the TUI.
-    let mut demo_sandbox = None;
-    let start = if no_kubeconfig {
-        let started = runtime
-            .block_on(demo::start())
-            .context("starting the demo sandbox")?;
-        demo_sandbox = Some((started.sandbox, started.chart));
-        Start {
-            engine: started.engine,
-            namespace: Some(demo::DEMO_NAMESPACE.to_string()),
-            banner: Some(demo::BANNER.to_string()),
+    let mut demo_parts = None;
+    let start = match connection {
+        Err(KubeError::NoKubeconfig) => {
+            let demo = runtime
+                .block_on(demo::start())
+                .context("starting the demo sandbox")?;
+            let engine = demo.engine;
+            let chart = demo.chart.0.clone();
+            let filler = demo.filler;
+            // The releases are made while the TUI shows them arriving.
+            let populating = std::thread::Builder::new()
+                .name("wheelhouse-demo".into())
+                .spawn(move || -> anyhow::Result<()> {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
+                    runtime.block_on(demo::populate(&filler, &chart))
+                })
+                .context("starting the demo")?;
+            demo_parts = Some((demo.sandbox, demo.chart, populating));
+            Start {
+                engine,
+                namespace: Some(demo::DEMO_NAMESPACE.to_string()),
+                banner: Some(demo::BANNER.to_string()),
+                context: None,
+                connect: None,
+            }
         }
-    } else {
-        let engine = runtime.block_on(super::act::open_engine(settings))?;
-        let namespace = Some(engine.namespace().to_string());
-        Start {
-            engine,
-            namespace,
-            banner: None,
+        connection => {
+            let context = connection.ok().map(|c| c.context).filter(|c| !c.is_empty());
+            let engine = runtime.block_on(super::act::open_engine(settings))?;
+            let namespace = Some(engine.namespace().to_string());
+            Start {
+                engine,
+                namespace,
+                banner: None,
+                context,
+                connect: Some(switch_context(settings)),
+            }
         }
     };
     let result = tui::run(start);
-    drop(demo_sandbox);
+    if let Some((sandbox, chart, populating)) = demo_parts {
+        if let Ok(Err(e)) = populating.join() {
+            eprintln!("wheelhouse: the demo releases could not all be made: {e:#}");
+        }
+        drop((sandbox, chart));
+    }
     // The kube client's connection tasks live on this runtime.
     drop(runtime);
     result
+}
+
+/// `:ctx NAME`: the same settings with another kubeconfig context.
+fn switch_context(settings: &Settings) -> Connect {
+    let settings = settings.clone();
+    Box::new(move |context| {
+        let settings = Settings {
+            kube_context: Some(context),
+            ..settings.clone()
+        };
+        Box::pin(async move {
+            let engine = super::act::open_engine(&settings)
+                .await
+                .map_err(|e| format!("{e:#}"))?;
+            let namespace = engine.namespace().to_string();
+            Ok((engine, namespace))
+        })
+    })
 }

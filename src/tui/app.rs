@@ -3,7 +3,15 @@
 //! reads the state (`view`), the worker runs the requests (`worker`). So
 //! every screen can be driven and checked without a terminal.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+use super::config::{Action, Config};
 
 use crate::engine::query::{NamespaceSummary, Namespaces};
 use crate::release::Release;
@@ -59,22 +67,37 @@ pub enum Request {
         name: String,
         keep_history: bool,
     },
-    /// What upgrading to `chart` would do, with `set` over the current
-    /// values, or with `yaml` (edited in `$EDITOR`) as the values.
-    PlanUpgrade {
-        namespace: String,
-        name: String,
-        chart: String,
-        set: String,
-        yaml: Option<String>,
+    /// What installing or upgrading would do, for the confirmation.
+    Plan(Change),
+    /// Install or upgrade.
+    Apply(Change),
+    /// Switch to another kubeconfig context.
+    Context(String),
+    /// Tell of changes to release records as they happen (a watch), in
+    /// one namespace or all; replaces the watch asked for before.
+    Watch {
+        namespace: Option<String>,
     },
-    Upgrade {
-        namespace: String,
-        name: String,
-        chart: String,
-        set: String,
-        yaml: Option<String>,
-    },
+}
+
+/// Whether a [`Change`] installs a release or upgrades one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    Install,
+    Upgrade,
+}
+
+/// An install or upgrade of `name` in `namespace` to `chart`: with `set`
+/// (`--set` syntax) over the current values, or with `yaml` (edited in
+/// `$EDITOR`) as the values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub namespace: String,
+    pub name: String,
+    pub chart: String,
+    pub set: String,
+    pub yaml: Option<String>,
 }
 
 /// The engine's answer to a [`Request`], or progress on one.
@@ -91,6 +114,13 @@ pub enum Response {
     Progress(String),
     /// A text to read, shown as its own screen.
     Text(Result<(String, String), String>),
+    /// Release records changed (the watch saw it).
+    Changed,
+    /// Whether a watch on release records is in place; without one the
+    /// releases are read again every [`REFRESH_SECS`].
+    Watching(bool),
+    /// Switched to a context: its name and namespace.
+    Context(Result<(String, String), String>),
 }
 
 /// A question before an action, with what the action would do.
@@ -175,14 +205,9 @@ pub enum Effect {
     Clipboard(String),
     /// Write a screen's text to a file.
     WriteFile { path: String, text: String },
-    /// Edit the release's values in `$EDITOR` for an upgrade to `chart`;
+    /// Edit the values of `change` in `$EDITOR`, starting from `current`;
     /// the result goes to [`App::edited`].
-    EditValues {
-        namespace: String,
-        name: String,
-        chart: String,
-        current: String,
-    },
+    EditValues { change: Change, current: String },
 }
 
 /// A dialog over the screen.
@@ -194,7 +219,7 @@ pub enum Popup {
     /// A question with the preview of what answering yes would do.
     Confirm {
         confirm: Box<Confirm>,
-        scroll: u16,
+        scroll: usize,
     },
 }
 
@@ -262,21 +287,68 @@ pub enum Input {
     None,
     /// `/`: narrowing the releases table.
     Filter(String),
-    /// `:`: a command (`:ns NAME`, `:history NAME`, `:q`).
+    /// `:`: a command (`:ns NAME`, `:ctx NAME`, `:history NAME`, `:q`).
     Command(String),
-    /// `u`: the chart to upgrade the selected release to, then values in
-    /// `--set` syntax over the release's current ones.
-    Upgrade(UpgradeInput),
+    /// `i`/`u`: an install or upgrade being asked for.
+    Change(ChangeInput),
 }
 
-/// The upgrade being asked for, one answer at a time.
+/// An install or upgrade being asked for, one answer at a time.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UpgradeInput {
+pub struct ChangeInput {
+    pub kind: ChangeKind,
+    /// Empty when installing into "all namespaces": the engine's namespace.
     pub namespace: String,
-    pub name: String,
+    /// The release, once known (an upgrade knows it from the start).
+    pub name: Option<String>,
     /// The chart, once given.
     pub chart: Option<String>,
     pub text: String,
+}
+
+/// What a [`ChangeInput`] asks for next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asking {
+    Chart,
+    Name,
+    Values,
+}
+
+impl ChangeInput {
+    pub fn asking(&self) -> Asking {
+        match (&self.chart, &self.name) {
+            (None, _) => Asking::Chart,
+            (Some(_), None) => Asking::Name,
+            (Some(_), Some(_)) => Asking::Values,
+        }
+    }
+
+    /// The change asked for, with `set` as its values.
+    fn change(&self, set: String) -> Change {
+        Change {
+            kind: self.kind,
+            namespace: self.namespace.clone(),
+            name: self.name.clone().unwrap_or_default(),
+            chart: self.chart.clone().unwrap_or_default(),
+            set,
+            yaml: None,
+        }
+    }
+}
+
+/// Where the last frame put what a click can land on, and how long the
+/// text shown is (written by the view as it draws).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hits {
+    pub namespaces: Rect,
+    pub namespaces_offset: usize,
+    pub releases: Rect,
+    pub releases_offset: usize,
+    pub history: Rect,
+    pub history_offset: usize,
+    /// Lines of the detail or diff text shown, and how many fit.
+    pub text_lines: usize,
+    pub text_height: usize,
 }
 
 /// Which pane of the releases screen keys go to.
@@ -315,7 +387,7 @@ pub struct App {
     /// A request is out and not answered yet.
     pub busy: bool,
     /// Scroll offset of the detail and diff screens.
-    pub scroll: u16,
+    pub scroll: usize,
     pub quit: bool,
     /// Unix seconds "now" for relative times (fixed in tests).
     pub now: i64,
@@ -331,14 +403,42 @@ pub struct App {
     pub refreshed: i64,
     /// Effects for the event loop, taken by it after each key.
     pub effects: Vec<Effect>,
+    /// Keys and colours.
+    pub config: Config,
+    /// The kubeconfig context shown (none on the demo sandbox).
+    pub context: Option<String>,
+    /// A watch tells of changes to release records, so polling can be rare.
+    pub watching: bool,
+    /// The watch told of a change not read yet.
+    pub stale: bool,
+    /// What the last frame drew where (for clicks and scrolling).
+    pub hits: Cell<Hits>,
+    /// Ticks of the event loop so far; turns the busy spinner.
+    pub ticks: u64,
+    /// How far the help popup is scrolled.
+    pub help_scroll: usize,
+    /// The detail text last shown, so computed values and masking are not
+    /// redone for every frame.
+    detail_cache: RefCell<Option<(DetailKey, Rc<str>)>>,
 }
+
+/// What a detail text depends on.
+type DetailKey = (String, String, i64, String, DetailTab, bool);
 
 /// How many progress lines are kept.
 pub const LOG_LINES: usize = 6;
 
-/// Seconds between refreshes of the releases (and the history shown), so
-/// a change made elsewhere (Helm in another terminal) appears within them.
+/// Seconds between refreshes of the releases (and the history shown) when
+/// no watch tells of changes, so a change made elsewhere (Helm in another
+/// terminal) appears within them.
 pub const REFRESH_SECS: i64 = 2;
+
+/// Seconds between refreshes while a watch tells of changes: only a
+/// safety net for a watch that silently stopped.
+pub const WATCHED_REFRESH_SECS: i64 = 30;
+
+/// Rows or lines a page key moves.
+pub const PAGE: i64 = 20;
 
 impl App {
     pub fn new(namespace: Option<String>, now: i64) -> App {
@@ -369,17 +469,33 @@ impl App {
             sort: Column::Name,
             descending: false,
             show_secrets: false,
+            config: Config::default(),
+            context: None,
+            watching: false,
+            stale: false,
+            hits: Cell::new(Hits::default()),
+            ticks: 0,
+            help_scroll: 0,
+            detail_cache: RefCell::new(None),
         }
     }
 
-    /// Time passes: every [`REFRESH_SECS`], when nothing is out, the
-    /// releases and the history shown are read again.
+    /// Time passes: when the watch told of a change, or every
+    /// [`REFRESH_SECS`] without a watch, the releases and the history shown
+    /// are read again (when nothing else is out).
     pub fn tick(&mut self, now: i64) -> Vec<Request> {
         self.now = now;
-        if self.busy || self.popup.is_some() || now - self.refreshed < REFRESH_SECS {
+        self.ticks = self.ticks.wrapping_add(1);
+        let every = if self.watching {
+            WATCHED_REFRESH_SECS
+        } else {
+            REFRESH_SECS
+        };
+        if self.busy || self.popup.is_some() || !(self.stale || now - self.refreshed >= every) {
             return Vec::new();
         }
         self.refreshed = now;
+        self.stale = false;
         let mut requests = vec![
             Request::Releases {
                 namespace: self.namespace.clone(),
@@ -398,7 +514,7 @@ impl App {
         requests
     }
 
-    /// The first request: the releases.
+    /// The first requests: the releases, the namespaces, and a watch.
     pub fn start(&mut self) -> Vec<Request> {
         self.busy = true;
         vec![
@@ -406,6 +522,9 @@ impl App {
                 namespace: self.namespace.clone(),
             },
             Request::Namespaces,
+            Request::Watch {
+                namespace: self.namespace.clone(),
+            },
         ]
     }
 
@@ -455,8 +574,12 @@ impl App {
 
     /// An engine answer arrives.
     pub fn respond(&mut self, response: Response) -> Vec<Request> {
-        // The namespaces pane fills in on the side; it never holds anything up.
-        if !matches!(response, Response::Namespaces(_)) {
+        // The namespaces pane and the watch speak on the side; they never
+        // hold anything up.
+        if !matches!(
+            response,
+            Response::Namespaces(_) | Response::Changed | Response::Watching(_)
+        ) {
             self.busy = false;
         }
         match response {
@@ -509,10 +632,24 @@ impl App {
                 self.busy = true;
                 self.say(line);
             }
+            Response::Changed => self.stale = true,
+            Response::Watching(on) => self.watching = on,
+            Response::Context(Ok((context, namespace))) => {
+                self.say(format!("switched to context {context}"));
+                self.context = Some(context);
+                self.namespace = Some(namespace);
+                self.stack.truncate(1);
+                self.releases.clear();
+                self.namespaces.clear();
+                self.selected = 0;
+                self.namespace_row = 0;
+                return self.start();
+            }
             Response::Releases(Err(e))
             | Response::History(Err(e))
             | Response::Confirm(Err(e))
             | Response::Text(Err(e))
+            | Response::Context(Err(e))
             | Response::Done(Err(e)) => {
                 self.popup = Some(Popup::Error(e));
             }
@@ -520,12 +657,67 @@ impl App {
         Vec::new()
     }
 
-    pub fn mouse(&mut self, event: MouseEvent) {
+    /// A mouse event: the wheel moves, a click selects a row, a click on
+    /// the selected row opens it.
+    pub fn mouse(&mut self, event: MouseEvent) -> Vec<Request> {
         match event.kind {
             MouseEventKind::ScrollDown => self.move_by(1),
             MouseEventKind::ScrollUp => self.move_by(-1),
+            MouseEventKind::Down(MouseButton::Left) if self.popup.is_none() => {
+                return self.click(event.column, event.row);
+            }
             _ => {}
         }
+        Vec::new()
+    }
+
+    fn click(&mut self, column: u16, row: u16) -> Vec<Request> {
+        let hits = self.hits.get();
+        // The row of a table a click landed on: below the border and the
+        // header (`header` rows), shifted by the table's scroll.
+        let table_row = |area: Rect, header: u16, offset: usize| -> Option<usize> {
+            let inside = column >= area.x
+                && column < area.x + area.width
+                && row >= area.y + 1 + header
+                && row + 1 < area.y + area.height;
+            inside.then(|| usize::from(row - area.y - 1 - header) + offset)
+        };
+        match self.screen() {
+            Screen::Releases => {
+                if let Some(i) = table_row(hits.namespaces, 0, hits.namespaces_offset)
+                    .filter(|i| *i <= self.namespaces.len())
+                {
+                    let again = self.focus == Pane::Namespaces && self.namespace_row == i;
+                    self.focus = Pane::Namespaces;
+                    self.namespace_row = i;
+                    if again {
+                        return self.act(Action::Open);
+                    }
+                } else if let Some(i) = table_row(hits.releases, 1, hits.releases_offset)
+                    .filter(|i| *i < self.visible().len())
+                {
+                    let again = self.focus == Pane::Releases && self.selected == i;
+                    self.focus = Pane::Releases;
+                    self.selected = i;
+                    if again {
+                        return self.act(Action::Open);
+                    }
+                }
+            }
+            Screen::History => {
+                if let Some(i) = table_row(hits.history, 1, hits.history_offset)
+                    .filter(|i| *i < self.history.len())
+                {
+                    let again = self.history_selected == i;
+                    self.history_selected = i;
+                    if again {
+                        return self.act(Action::Open);
+                    }
+                }
+            }
+            Screen::Detail(_) | Screen::Diff { .. } => {}
+        }
+        Vec::new()
     }
 
     /// A key press.
@@ -556,61 +748,9 @@ impl App {
                     _ => {}
                 }
                 self.selected = 0;
-                return Vec::new();
+                Vec::new()
             }
-            Input::Upgrade(upgrade) => {
-                match key.code {
-                    KeyCode::Esc => self.input = Input::None,
-                    KeyCode::Backspace => {
-                        upgrade.text.pop();
-                    }
-                    KeyCode::Char('e')
-                        if key.modifiers.contains(KeyModifiers::CONTROL)
-                            && upgrade.chart.is_some() =>
-                    {
-                        let current = self
-                            .releases
-                            .iter()
-                            .find(|r| r.namespace == upgrade.namespace && r.name == upgrade.name)
-                            .filter(|r| !r.config.is_empty())
-                            .map(|r| {
-                                crate::diff::objects::object_yaml(&serde_json::Value::Object(
-                                    r.config.clone(),
-                                ))
-                            })
-                            .unwrap_or_default();
-                        self.effects.push(Effect::EditValues {
-                            namespace: upgrade.namespace.clone(),
-                            name: upgrade.name.clone(),
-                            chart: upgrade.chart.clone().unwrap_or_default(),
-                            current,
-                        });
-                        self.input = Input::None;
-                    }
-                    KeyCode::Char(c) => upgrade.text.push(c),
-                    // A chart is needed before values.
-                    KeyCode::Enter if upgrade.chart.is_none() && upgrade.text.trim().is_empty() => {
-                    }
-                    KeyCode::Enter if upgrade.chart.is_none() => {
-                        upgrade.chart = Some(upgrade.text.trim().to_string());
-                        upgrade.text.clear();
-                    }
-                    KeyCode::Enter => {
-                        let request = Request::PlanUpgrade {
-                            namespace: upgrade.namespace.clone(),
-                            name: upgrade.name.clone(),
-                            chart: upgrade.chart.clone().unwrap_or_default(),
-                            set: upgrade.text.trim().to_string(),
-                            yaml: None,
-                        };
-                        self.input = Input::None;
-                        self.busy = true;
-                        return vec![request];
-                    }
-                    _ => {}
-                }
-                return Vec::new();
-            }
+            Input::Change(_) => self.change_key(key),
             Input::Command(text) => {
                 match key.code {
                     KeyCode::Esc => self.input = Input::None,
@@ -625,16 +765,85 @@ impl App {
                     }
                     _ => {}
                 }
-                return Vec::new();
+                Vec::new()
             }
-            Input::None => {}
+            Input::None => match self.config.keys.action(key) {
+                Some(action) => self.act(action),
+                None => Vec::new(),
+            },
         }
+    }
+
+    /// A key while an install or upgrade is being asked for: the chart,
+    /// the release name (install), then values, or ctrl-e for `$EDITOR`.
+    fn change_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        let Input::Change(input) = &mut self.input else {
+            return Vec::new();
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
-            KeyCode::Char('q') if self.stack.len() == 1 => {
+            KeyCode::Esc => self.input = Input::None,
+            KeyCode::Backspace => {
+                input.text.pop();
+            }
+            KeyCode::Char('e') if ctrl && input.asking() == Asking::Values => {
+                let change = input.change(String::new());
+                let current = match change.kind {
+                    ChangeKind::Upgrade => self
+                        .releases
+                        .iter()
+                        .find(|r| r.namespace == change.namespace && r.name == change.name)
+                        .filter(|r| !r.config.is_empty())
+                        .map(|r| {
+                            crate::diff::objects::object_yaml(&serde_json::Value::Object(
+                                r.config.clone(),
+                            ))
+                        })
+                        .unwrap_or_default(),
+                    ChangeKind::Install => format!(
+                        "# Values for {} over the chart's defaults (its values.yaml).\n",
+                        change.name
+                    ),
+                };
+                self.effects.push(Effect::EditValues { change, current });
+                self.input = Input::None;
+            }
+            KeyCode::Char(c) if !ctrl => input.text.push(c),
+            KeyCode::Enter => {
+                let text = input.text.trim().to_string();
+                match input.asking() {
+                    // A chart and a name are needed before values.
+                    Asking::Chart | Asking::Name if text.is_empty() => {}
+                    Asking::Chart => {
+                        input.chart = Some(text);
+                        input.text.clear();
+                    }
+                    Asking::Name => {
+                        input.name = Some(text);
+                        input.text.clear();
+                    }
+                    Asking::Values => {
+                        let request = Request::Plan(input.change(text));
+                        self.input = Input::None;
+                        self.busy = true;
+                        return vec![request];
+                    }
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// What a bound key does on the current screen.
+    fn act(&mut self, action: Action) -> Vec<Request> {
+        let screen = self.screen().clone();
+        match (screen, action) {
+            (Screen::Releases, Action::Quit) => {
                 self.quit = true;
                 Vec::new()
             }
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('h') | KeyCode::Left => {
+            (_, Action::Quit | Action::Back) => {
                 if self.stack.len() > 1 {
                     self.stack.pop();
                     self.scroll = 0;
@@ -642,9 +851,11 @@ impl App {
                 }
                 Vec::new()
             }
-            KeyCode::Char('c') | KeyCode::Char('w') if self.view_text().is_some() => {
-                let (name, text) = self.view_text().unwrap_or_default();
-                let effect = if key.code == KeyCode::Char('c') {
+            (_, Action::Copy | Action::Write) => {
+                let Some((name, text)) = self.view_text() else {
+                    return Vec::new();
+                };
+                let effect = if action == Action::Copy {
                     self.say(format!("copied {name} to the clipboard"));
                     Effect::Clipboard(text)
                 } else {
@@ -655,160 +866,117 @@ impl App {
                 self.effects.push(effect);
                 Vec::new()
             }
-            KeyCode::Char('s') if !matches!(self.screen(), Screen::Releases) => {
+            (Screen::Releases, Action::Secrets) => Vec::new(),
+            (screen, Action::Secrets) => {
                 self.show_secrets = !self.show_secrets;
-                if let Screen::Diff { .. } = self.screen() {
+                if let Screen::Diff { .. } = screen {
                     self.reopen_diff();
                 }
                 Vec::new()
             }
-            KeyCode::Char('?') => {
+            (_, Action::Help) => {
                 self.popup = Some(Popup::Help);
+                self.help_scroll = 0;
                 Vec::new()
             }
-            KeyCode::Char('/') if *self.screen() == Screen::Releases => {
+            (Screen::Releases, Action::Filter) => {
                 self.input = Input::Filter(self.filter.clone());
                 Vec::new()
             }
-            KeyCode::Char(':') => {
+            (_, Action::Command) => {
                 self.input = Input::Command(String::new());
                 Vec::new()
             }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.move_by(1);
-                Vec::new()
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.move_by(-1);
-                Vec::new()
-            }
-            KeyCode::PageDown => {
-                self.move_by(10);
-                Vec::new()
-            }
-            KeyCode::PageUp => {
-                self.move_by(-10);
-                Vec::new()
-            }
-            _ => self.screen_key(key),
-        }
-    }
-
-    fn move_by(&mut self, delta: i64) {
-        let step = |value: usize, len: usize| -> usize {
-            let max = len.saturating_sub(1) as i64;
-            (value as i64 + delta).clamp(0, max) as usize
-        };
-        match self.screen() {
-            Screen::Releases if self.focus == Pane::Namespaces => {
-                self.namespace_row = step(self.namespace_row, self.namespaces.len() + 1)
-            }
-            Screen::Releases => self.selected = step(self.selected, self.visible().len()),
-            Screen::History => {
-                self.history_selected = step(self.history_selected, self.history.len())
-            }
-            Screen::Detail(_) | Screen::Diff { .. } => {
-                self.scroll = (i64::from(self.scroll) + delta).clamp(0, i64::from(u16::MAX)) as u16
-            }
-        }
-    }
-
-    fn screen_key(&mut self, key: KeyEvent) -> Vec<Request> {
-        match (self.screen().clone(), key.code) {
-            (Screen::Releases, KeyCode::Tab) => {
+            (_, Action::Down) => self.moved(1),
+            (_, Action::Up) => self.moved(-1),
+            (_, Action::PageDown) => self.moved(PAGE),
+            (_, Action::PageUp) => self.moved(-PAGE),
+            (_, Action::Top) => self.moved(-i64::from(u32::MAX)),
+            (_, Action::Bottom) => self.moved(i64::from(u32::MAX)),
+            (Screen::Releases, Action::Next) => {
                 self.focus = match self.focus {
                     Pane::Namespaces => Pane::Releases,
                     Pane::Releases => Pane::Namespaces,
                 };
                 Vec::new()
             }
-            (Screen::Releases, KeyCode::Enter | KeyCode::Char('l') | KeyCode::Right)
-                if self.focus == Pane::Namespaces =>
-            {
-                self.namespace = match self.namespace_row {
+            (Screen::Releases, Action::Open) if self.focus == Pane::Namespaces => {
+                let namespace = match self.namespace_row {
                     0 => None,
                     row => self.namespaces.get(row - 1).map(|n| n.name.clone()),
                 };
                 self.focus = Pane::Releases;
-                self.selected = 0;
-                self.reload()
+                self.switch_namespace(namespace)
             }
-            (Screen::Releases, KeyCode::Enter | KeyCode::Char('l') | KeyCode::Right) => {
+            (Screen::Releases, Action::Open) => {
                 if self.selected_release().is_some() {
                     self.stack.push(Screen::Detail(DetailTab::Status));
                     self.scroll = 0;
                 }
                 Vec::new()
             }
-            (Screen::Releases | Screen::Detail(_), KeyCode::Char('H')) => self.open_history(),
-            (Screen::Releases | Screen::Detail(_), KeyCode::Char('L')) => {
+            (Screen::Releases | Screen::Detail(_), Action::History) => self.open_history(),
+            (Screen::Releases | Screen::Detail(_), Action::Resources) => {
                 self.about_selected(|namespace, name| Request::Resources { namespace, name })
             }
-            (Screen::Releases | Screen::Detail(_), KeyCode::Char('x')) => {
+            (Screen::Releases | Screen::Detail(_), Action::Drift) => {
                 self.about_selected(|namespace, name| Request::Drift { namespace, name })
             }
-            (Screen::Releases | Screen::Detail(_) | Screen::History, KeyCode::Char('F')) => {
+            (Screen::Releases | Screen::Detail(_) | Screen::History, Action::Recover) => {
                 self.about_selected(|namespace, name| Request::Stuck { namespace, name })
             }
-            (Screen::Releases | Screen::Detail(_), KeyCode::Char('D')) => {
-                let Some(r) = self.selected_release() else {
-                    return Vec::new();
-                };
-                let uninstall = |keep_history| Request::Uninstall {
-                    namespace: r.namespace.clone(),
-                    name: r.name.clone(),
-                    keep_history,
-                };
-                self.popup = Some(Popup::Confirm {
-                    confirm: Box::new(Confirm {
-                        question: format!("Uninstall {} from {}?", r.name, r.namespace),
-                        about: "what it removes (objects kept by helm.sh/resource-policy stay)"
-                            .into(),
-                        preview: r.manifest.clone(),
-                        yes: uninstall(false),
-                        alternative: Some(('H', "uninstall, keep history".into(), uninstall(true))),
-                    }),
-                    scroll: 0,
-                });
+            (Screen::Releases | Screen::Detail(_), Action::Uninstall) => {
+                self.confirm_uninstall();
                 Vec::new()
             }
-            (Screen::Releases | Screen::Detail(_), KeyCode::Char('u')) => {
+            (Screen::Releases | Screen::Detail(_), Action::Upgrade) => {
                 if let Some(r) = self.selected_release() {
-                    self.input = Input::Upgrade(UpgradeInput {
+                    self.input = Input::Change(ChangeInput {
+                        kind: ChangeKind::Upgrade,
                         namespace: r.namespace.clone(),
-                        name: r.name.clone(),
+                        name: Some(r.name.clone()),
                         chart: None,
                         text: String::new(),
                     });
                 }
                 Vec::new()
             }
-            (Screen::Releases, KeyCode::Char('R')) => self.reload(),
-            (Screen::Releases, KeyCode::Char('o')) => {
+            (Screen::Releases, Action::Install) => {
+                self.input = Input::Change(ChangeInput {
+                    kind: ChangeKind::Install,
+                    namespace: self.namespace.clone().unwrap_or_default(),
+                    name: None,
+                    chart: None,
+                    text: String::new(),
+                });
+                Vec::new()
+            }
+            (Screen::Releases, Action::Reload) => self.reload(),
+            (Screen::Releases, Action::Sort) => {
                 self.sort = self.sort.next();
                 self.selected = 0;
                 Vec::new()
             }
-            (Screen::Releases, KeyCode::Char('O')) => {
+            (Screen::Releases, Action::Reverse) => {
                 self.descending = !self.descending;
                 self.selected = 0;
                 Vec::new()
             }
-            (Screen::Detail(tab), KeyCode::Tab) => {
+            (Screen::Detail(tab), Action::Next) => {
                 self.stack.pop();
                 self.stack.push(Screen::Detail(tab.next()));
                 self.scroll = 0;
                 Vec::new()
             }
-            (Screen::History, KeyCode::Char(' ')) => {
+            (Screen::History, Action::Mark) => {
                 self.marked = self.history.get(self.history_selected).map(|r| r.version);
                 Vec::new()
             }
-            (Screen::History, KeyCode::Char('d') | KeyCode::Enter) => {
+            (Screen::History, Action::Diff | Action::Open) => {
                 self.open_diff();
                 Vec::new()
             }
-            (Screen::History, KeyCode::Char('r')) => {
+            (Screen::History, Action::Rollback) => {
                 let Some(target) = self.history.get(self.history_selected) else {
                     return Vec::new();
                 };
@@ -824,6 +992,54 @@ impl App {
         }
     }
 
+    fn moved(&mut self, delta: i64) -> Vec<Request> {
+        self.move_by(delta);
+        Vec::new()
+    }
+
+    fn move_by(&mut self, delta: i64) {
+        let step = |value: usize, len: usize| -> usize {
+            let max = len.saturating_sub(1) as i64;
+            (value as i64).saturating_add(delta).clamp(0, max) as usize
+        };
+        match self.screen() {
+            Screen::Releases if self.focus == Pane::Namespaces => {
+                self.namespace_row = step(self.namespace_row, self.namespaces.len() + 1)
+            }
+            Screen::Releases => self.selected = step(self.selected, self.visible().len()),
+            Screen::History => {
+                self.history_selected = step(self.history_selected, self.history.len())
+            }
+            Screen::Detail(_) | Screen::Diff { .. } => {
+                let hits = self.hits.get();
+                // The last page is a full one.
+                let last = hits.text_lines.saturating_sub(hits.text_height);
+                self.scroll = step(self.scroll, last + 1);
+            }
+        }
+    }
+
+    fn confirm_uninstall(&mut self) {
+        let Some(r) = self.selected_release() else {
+            return;
+        };
+        let uninstall = |keep_history| Request::Uninstall {
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+            keep_history,
+        };
+        self.popup = Some(Popup::Confirm {
+            confirm: Box::new(Confirm {
+                question: format!("Uninstall {} from {}?", r.name, r.namespace),
+                about: "what it removes (objects kept by helm.sh/resource-policy stay)".into(),
+                preview: r.manifest.clone(),
+                yes: uninstall(false),
+                alternative: Some(('H', "uninstall, keep history".into(), uninstall(true))),
+            }),
+            scroll: 0,
+        });
+    }
+
     /// A request about the selected release (or the history's).
     fn about_selected(&mut self, make: impl Fn(String, String) -> Request) -> Vec<Request> {
         let target = if *self.screen() == Screen::History {
@@ -837,6 +1053,17 @@ impl App {
         let request = make(r.namespace.clone(), r.name.clone());
         self.busy = true;
         vec![request]
+    }
+
+    /// Shows another namespace (`None`: all), watched from now on.
+    fn switch_namespace(&mut self, namespace: Option<String>) -> Vec<Request> {
+        self.namespace = namespace;
+        self.selected = 0;
+        let mut requests = self.reload();
+        requests.push(Request::Watch {
+            namespace: self.namespace.clone(),
+        });
+        requests
     }
 
     fn reload(&mut self) -> Vec<Request> {
@@ -885,30 +1112,43 @@ impl App {
         self.scroll = 0;
     }
 
-    /// The editor came back with the values for an upgrade (or failed).
-    pub fn edited(
-        &mut self,
-        namespace: String,
-        name: String,
-        chart: String,
-        yaml: Result<String, String>,
-    ) -> Vec<Request> {
+    /// The editor came back with the values for an install or upgrade
+    /// (or failed).
+    pub fn edited(&mut self, change: Change, yaml: Result<String, String>) -> Vec<Request> {
         match yaml {
             Ok(yaml) => {
                 self.busy = true;
-                vec![Request::PlanUpgrade {
-                    namespace,
-                    name,
-                    chart,
-                    set: String::new(),
+                vec![Request::Plan(Change {
                     yaml: Some(yaml),
-                }]
+                    ..change
+                })]
             }
             Err(e) => {
                 self.popup = Some(Popup::Error(e));
                 Vec::new()
             }
         }
+    }
+
+    /// The text of one part of a release as the detail screen shows it.
+    pub fn detail_text(&self, release: &Release, tab: DetailTab) -> Rc<str> {
+        let key: DetailKey = (
+            release.namespace.clone(),
+            release.name.clone(),
+            release.version,
+            release.status().as_str().to_string(),
+            tab,
+            self.show_secrets,
+        );
+        let mut cache = self.detail_cache.borrow_mut();
+        if let Some((cached, text)) = cache.as_ref()
+            && *cached == key
+        {
+            return text.clone();
+        }
+        let text: Rc<str> = super::view::detail_text(release, tab, self.show_secrets).into();
+        *cache = Some((key, text.clone()));
+        text
     }
 
     /// The text of a detail or diff screen, as shown (Secrets as masked as
@@ -919,7 +1159,7 @@ impl App {
                 let r = self.selected_release()?;
                 Some((
                     format!("{}-{}-{}", r.name, r.version, tab.title().to_lowercase()),
-                    super::view::detail_text(r, *tab, self.show_secrets),
+                    self.detail_text(r, *tab).to_string(),
                 ))
             }
             Screen::Diff { title, text } => Some((
@@ -978,6 +1218,14 @@ impl App {
                 }
                 _ => Vec::new(),
             },
+            Popup::Help if matches!(self.config.keys.action(key), Some(Action::Down)) => {
+                self.help_scroll = (self.help_scroll + 1).min(self.help().len().saturating_sub(1));
+                Vec::new()
+            }
+            Popup::Help if matches!(self.config.keys.action(key), Some(Action::Up)) => {
+                self.help_scroll = self.help_scroll.saturating_sub(1);
+                Vec::new()
+            }
             Popup::Help | Popup::Error(_) => {
                 if matches!(
                     key.code,
@@ -999,17 +1247,19 @@ impl App {
                 Vec::new()
             }
             (Some("ns" | "namespace"), arg) => {
-                self.namespace = match arg {
+                self.stack.truncate(1);
+                self.switch_namespace(match arg {
                     None | Some("all" | "-A") => None,
                     Some(ns) => Some(ns.to_string()),
-                };
-                self.stack.truncate(1);
-                self.selected = 0;
-                self.reload()
+                })
+            }
+            (Some("ctx" | "context"), Some(context)) => {
+                self.busy = true;
+                vec![Request::Context(context.to_string())]
             }
             (Some("history" | "hist"), Some(name)) => {
                 self.filter.clear();
-                match self.releases.iter().position(|r| r.name == name) {
+                match self.visible().iter().position(|r| r.name == name) {
                     Some(i) => {
                         self.selected = i;
                         self.stack.truncate(1);
@@ -1025,64 +1275,103 @@ impl App {
             }
             _ => {
                 self.popup = Some(Popup::Error(format!(
-                    "unknown command {line:?}: try :ns NAME, :ns all, :history NAME, :q"
+                    "unknown command {line:?}: try :ns NAME, :ns all, :ctx NAME, :history NAME, :q"
                 )));
                 Vec::new()
             }
         }
     }
 
-    /// The keys of the current screen, for `?`.
-    pub fn help(&self) -> Vec<(&'static str, &'static str)> {
-        let mut keys = vec![
-            ("j/k, ↑/↓", "move; mouse wheel scrolls"),
-            ("enter, l", "open"),
-            ("esc, h", "back"),
-            (":", "command: :ns NAME, :ns all, :history NAME, :q"),
-            ("?", "this help"),
-            ("q, ctrl-c", "quit (q goes back on inner screens)"),
+    /// The keys of the current screen, for `?`: each action's keys as
+    /// bound, then the keys that are always the same.
+    pub fn help(&self) -> Vec<(String, &'static str)> {
+        let keys = &self.config.keys;
+        let mut actions = vec![
+            (Action::Down, "move down; the mouse wheel scrolls"),
+            (Action::Up, "move up"),
+            (Action::PageDown, "a page down"),
+            (Action::PageUp, "a page up"),
+            (Action::Top, "to the top"),
+            (Action::Bottom, "to the bottom"),
+            (Action::Back, "back"),
+            (
+                Action::Command,
+                "command: :ns NAME, :ns all, :ctx NAME, :history NAME, :q",
+            ),
+            (Action::Help, "this help"),
         ];
         match self.screen() {
-            Screen::Releases => keys.extend([
-                ("tab", "switch between namespaces and releases"),
-                ("/", "filter releases (name, chart, status)"),
-                ("o / O", "sort by the next column / reverse the order"),
-                ("H", "history of the selected release"),
+            Screen::Releases => actions.extend([
+                (Action::Quit, "quit"),
                 (
-                    "u",
-                    "upgrade: chart, then --set values or ctrl-e for $EDITOR; review, then y",
+                    Action::Open,
+                    "open the release (or the namespace); click does too",
                 ),
-                ("x", "drift: what was changed by hand since the deploy"),
-                ("L", "live resources and their health"),
-                ("D", "uninstall (asks first; H keeps the history)"),
-                ("F", "recover a release stuck in pending-* (asks first)"),
-                ("R", "reload"),
-            ]),
-            Screen::Detail(_) => keys.extend([
-                ("tab", "next part"),
-                ("s", "show / mask Secret values"),
-                ("c / w", "copy the text (OSC 52) / write it to a file"),
-                ("H", "history"),
-                ("D", "uninstall (asks first)"),
-            ]),
-            Screen::History => keys.extend([
-                ("space", "mark a revision to compare"),
+                (Action::Next, "switch between namespaces and releases"),
                 (
-                    "d, enter",
-                    "diff marked (or previous) and selected revisions",
+                    Action::Filter,
+                    "filter releases (fuzzy: name, chart, status)",
                 ),
-                ("r", "roll back to the selected revision (asks first)"),
-                ("F", "recover a stuck release (asks first)"),
+                (Action::Sort, "sort by the next column"),
+                (Action::Reverse, "reverse the order"),
+                (Action::History, "history of the selected release"),
+                (Action::Install, "install: chart, name, values; review; y"),
+                (Action::Upgrade, "upgrade: chart, values; review; y"),
+                (
+                    Action::Drift,
+                    "drift: what was changed by hand since the deploy",
+                ),
+                (Action::Resources, "live resources and their health"),
+                (
+                    Action::Uninstall,
+                    "uninstall (asks first; H keeps the history)",
+                ),
+                (
+                    Action::Recover,
+                    "recover a release stuck in pending-* (asks first)",
+                ),
+                (Action::Reload, "reload"),
             ]),
-            Screen::Diff { .. } => keys.extend([
-                ("s", "show / mask Secret values"),
-                ("c / w", "copy the text (OSC 52) / write it to a file"),
+            Screen::Detail(_) => actions.extend([
+                (Action::Quit, "back"),
+                (Action::Next, "next part"),
+                (Action::Secrets, "show / mask Secret values"),
+                (Action::Copy, "copy the text (OSC 52)"),
+                (Action::Write, "write the text to a file"),
+                (Action::History, "history"),
+                (Action::Upgrade, "upgrade (as on the releases)"),
+                (Action::Uninstall, "uninstall (asks first)"),
+            ]),
+            Screen::History => actions.extend([
+                (Action::Quit, "back"),
+                (Action::Mark, "mark a revision to compare"),
+                (
+                    Action::Diff,
+                    "diff the marked (or previous) and selected revisions",
+                ),
+                (Action::Open, "the same diff; click a selected row does too"),
+                (
+                    Action::Rollback,
+                    "roll back to the selected revision (asks first)",
+                ),
+                (Action::Recover, "recover a stuck release (asks first)"),
+            ]),
+            Screen::Diff { .. } => actions.extend([
+                (Action::Quit, "back"),
+                (Action::Secrets, "show / mask Secret values"),
+                (Action::Copy, "copy the text (OSC 52)"),
+                (Action::Write, "write the text to a file"),
             ]),
         }
-        keys
+        let mut help: Vec<(String, &'static str)> = actions
+            .into_iter()
+            .map(|(action, what)| (keys.keys(action), what))
+            .collect();
+        help.push(("ctrl-c".into(), "quit from anywhere"));
+        help.push(("y / n, esc".into(), "answer a question (not remappable)"));
+        help
     }
 }
-
 /// Whether `pattern`'s characters appear in `text` in order (case-blind).
 pub fn fuzzy(pattern: &str, text: &str) -> bool {
     let mut chars = text.chars().flat_map(char::to_lowercase);

@@ -36,15 +36,17 @@ const CHART: [(&str, &str); 4] = [
 ];
 
 /// A running demo: keep the sandbox and chart alive as long as the engine
-/// is used.
+/// is used. The releases are made by [`populate`] with `filler`, while the
+/// TUI already runs on `engine`, so the first frame needn't wait for them.
 pub struct Demo {
     pub sandbox: Sandbox,
     pub engine: Engine,
+    pub filler: Engine,
     pub chart: ChartDir,
 }
 
 /// The demo chart's directory, removed when the demo ends.
-pub struct ChartDir(std::path::PathBuf);
+pub struct ChartDir(pub std::path::PathBuf);
 
 impl Drop for ChartDir {
     fn drop(&mut self) {
@@ -52,15 +54,17 @@ impl Drop for ChartDir {
     }
 }
 
-/// Starts the sandbox and makes the demo releases.
+/// Starts the sandbox and writes the demo chart.
 pub async fn start() -> anyhow::Result<Demo> {
     let sandbox = Sandbox::start(Options::default())?;
     let client = sandbox.client().await?;
-    let engine = Engine::new(
-        Storage::new(Box::new(Secrets::new(client.clone()))),
-        Cluster::new(client),
-        DEMO_NAMESPACE,
-    );
+    let engine = |client: &kube::Client| {
+        Engine::new(
+            Storage::new(Box::new(Secrets::new(client.clone()))),
+            Cluster::new(client.clone()),
+            DEMO_NAMESPACE,
+        )
+    };
     let dir = std::env::temp_dir().join(format!("wheelhouse-demo-{}", std::process::id()));
     for (path, text) in CHART {
         let path = dir.join(path);
@@ -69,24 +73,29 @@ pub async fn start() -> anyhow::Result<Demo> {
         }
         std::fs::write(path, text)?;
     }
-    let chart = ChartDir(dir);
+    Ok(Demo {
+        sandbox,
+        engine: engine(&client),
+        filler: engine(&client),
+        chart: ChartDir(dir),
+    })
+}
+
+/// Makes the demo releases: two installs, and two upgrades of `web` so its
+/// history has something to roll back to.
+pub async fn populate(engine: &Engine, chart: &std::path::Path) -> anyhow::Result<()> {
     let (progress, cancel) = (Progress::default(), Cancel::new());
     for name in ["web", "api"] {
-        let mut install = InstallOptions::new(name, &chart.0);
+        let mut install = InstallOptions::new(name, chart);
         install.create_namespace = true;
         engine.install(&install, &progress, &cancel).await?;
     }
-    // Two upgrades of `web`, so its history has something to roll back to.
     for replicas in ["3", "1"] {
-        let mut upgrade = UpgradeOptions::new("web", &chart.0);
+        let mut upgrade = UpgradeOptions::new("web", chart);
         upgrade.values = values(&format!("replicas={replicas}"))?;
         engine.upgrade(&upgrade, &progress, &cancel).await?;
     }
-    Ok(Demo {
-        sandbox,
-        engine,
-        chart,
-    })
+    Ok(())
 }
 
 fn values(set: &str) -> anyhow::Result<Entries> {

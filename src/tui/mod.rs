@@ -1,12 +1,14 @@
 //! The terminal UI (`wheelhouse` with no command): browse releases, read a
 //! release's status, values, manifest, notes and hooks, walk its history,
-//! diff two revisions, and roll back with one key after reviewing what the
-//! rollback will do. Drives the engine only, through [`worker`]; draws from
-//! [`app::App`] only, so a slow cluster never freezes the screen.
+//! diff two revisions, and install, upgrade, roll back or uninstall after
+//! reviewing what the action will do. Drives the engine only, through
+//! [`worker`]; draws from [`app::App`] only, so a slow cluster never
+//! freezes the screen. Keys and colours: [`config`].
 //!
 //! The terminal is restored on every exit, panics included.
 
 pub mod app;
+pub mod config;
 pub mod demo;
 pub mod view;
 pub mod worker;
@@ -37,15 +39,25 @@ pub struct Start {
     /// `None` shows every namespace.
     pub namespace: Option<String>,
     pub banner: Option<String>,
+    /// The kubeconfig context, shown in the header.
+    pub context: Option<String>,
+    /// How `:ctx NAME` opens another context; `None` where there are none.
+    pub connect: Option<worker::Connect>,
 }
 
-/// Runs the TUI until the user quits.
+/// Runs the TUI until the user quits. Keys and colours come from
+/// [`config::Config::user_path`] over the defaults; a broken file stops
+/// the TUI before it takes the terminal.
 pub fn run(start: Start) -> anyhow::Result<()> {
+    let config = config::Config::load(config::Config::user_path().as_deref())?;
     let now = unix_now();
     let mut app = App::new(start.namespace, now);
     app.banner = start.banner;
+    app.context = start.context;
+    app.config = config;
     app.plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let worker = Worker::start(start.engine).context("cannot start the engine's thread")?;
+    let worker =
+        Worker::start(start.engine, start.connect).context("cannot start the engine's thread")?;
 
     enable_raw_mode().context("cannot put the terminal in raw mode")?;
     let previous_hook = std::panic::take_hook();
@@ -83,16 +95,11 @@ fn perform(
 ) -> Vec<app::Request> {
     use std::io::Write as _;
     match effect {
-        app::Effect::EditValues {
-            namespace,
-            name,
-            chart,
-            current,
-        } => {
+        app::Effect::EditValues { change, current } => {
             let edited = edit_in_editor(&current);
             // The editor drew over the screen.
             let _ = terminal.clear();
-            return app.edited(namespace, name, chart, edited);
+            return app.edited(change, edited);
         }
         app::Effect::Clipboard(text) => {
             use base64::Engine as _;
@@ -154,7 +161,7 @@ fn event_loop(app: &mut App, worker: &Worker) -> anyhow::Result<()> {
                 Event::Key(key) if key.kind == event::KeyEventKind::Press => {
                     worker.send(app.key(key))
                 }
-                Event::Mouse(mouse) => app.mouse(mouse),
+                Event::Mouse(mouse) => worker.send(app.mouse(mouse)),
                 // The next draw fits the new size.
                 _ => {}
             }

@@ -13,7 +13,10 @@ use ratatui::widgets::{
 use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
 use crate::release::Release;
 
-use super::app::{App, Column, Confirm, DetailTab, Input, Pane, Popup, Screen};
+use super::app::{
+    App, Asking, ChangeInput, ChangeKind, Column, Confirm, DetailTab, Input, Pane, Popup, Screen,
+};
+use super::config::Action;
 
 /// Draws the whole frame.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -35,7 +38,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         Screen::Detail(tab) => draw_detail(frame, app, *tab, body),
         Screen::History => draw_history(frame, app, body),
-        Screen::Diff { title, text } => draw_text(frame, app.plain, app.scroll, title, text, body),
+        Screen::Diff { title, text } => {
+            let lines = draw_text(frame, app, app.scroll, title, text, body, TextKind::Diff);
+            note_text_lines(app, lines);
+        }
     }
     if !app.log.is_empty() {
         let lines: Vec<Line> = app
@@ -69,39 +75,49 @@ fn style(app: &App, color: Color) -> Style {
 }
 
 fn status_style(app: &App, status: &str) -> Style {
+    let theme = &app.config.theme;
     match status {
-        "deployed" => style(app, Color::Green),
-        "failed" | "unknown" => style(app, Color::Red),
+        "deployed" => style(app, theme.deployed),
+        "failed" | "unknown" => style(app, theme.failed),
         "pending-install" | "pending-upgrade" | "pending-rollback" | "uninstalling" => {
-            style(app, Color::Yellow)
+            style(app, theme.pending)
         }
         _ => Style::default(),
     }
 }
 
 fn selected_style(app: &App) -> Style {
-    if app.plain {
-        Style::default().add_modifier(Modifier::REVERSED)
-    } else {
-        Style::default()
-            .add_modifier(Modifier::REVERSED)
-            .fg(Color::Cyan)
-    }
+    style(app, app.config.theme.selected).add_modifier(Modifier::REVERSED)
+}
+
+fn note_text_lines(app: &App, (lines, height): (usize, usize)) {
+    let mut hits = app.hits.get();
+    hits.text_lines = lines;
+    hits.text_height = height;
+    app.hits.set(hits);
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let namespace = app.namespace.as_deref().unwrap_or("all namespaces");
-    let mut spans = vec![
-        Span::styled("wheelhouse", Style::default().add_modifier(Modifier::BOLD)),
-        Span::raw(format!("  namespace: {namespace}")),
-    ];
+    let mut spans = vec![Span::styled(
+        "wheelhouse",
+        Style::default().add_modifier(Modifier::BOLD),
+    )];
+    if let Some(context) = &app.context {
+        spans.push(Span::raw(format!("  context: {context}")));
+    }
+    spans.push(Span::raw(format!("  namespace: {namespace}")));
     if app.busy {
-        spans.push(Span::raw("  ⟳ working…"));
+        // Turns every other tick of the event loop (50 ms), so a slow
+        // cluster shows a moving spinner, never a frozen screen.
+        const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+        let turn = SPINNER[(app.ticks / 2 % SPINNER.len() as u64) as usize];
+        spans.push(Span::raw(format!("  {turn} working…")));
     }
     if let Some(banner) = &app.banner {
         spans.push(Span::styled(
             format!("  {banner}"),
-            style(app, Color::Yellow),
+            style(app, app.config.theme.banner),
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -173,6 +189,10 @@ fn draw_namespaces(frame: &mut Frame, app: &App, area: Rect) {
         .block(Block::default().borders(Borders::ALL).title(title));
     let mut state = TableState::default().with_selected(Some(app.namespace_row));
     frame.render_stateful_widget(table, area, &mut state);
+    let mut hits = app.hits.get();
+    hits.namespaces = area;
+    hits.namespaces_offset = state.offset();
+    app.hits.set(hits);
 }
 
 /// The releases table's cells without the namespace column when one
@@ -251,6 +271,10 @@ fn draw_releases(frame: &mut Frame, app: &App, area: Rect) {
         Some(app.selected)
     });
     frame.render_stateful_widget(table, area, &mut state);
+    let mut hits = app.hits.get();
+    hits.releases = area;
+    hits.releases_offset = state.offset();
+    app.hits.set(hits);
     if visible.is_empty() && !app.busy {
         let inner = Rect {
             x: area.x + 2,
@@ -280,9 +304,16 @@ fn draw_detail(frame: &mut Frame, app: &App, tab: DetailTab, area: Rect) {
             .highlight_style(selected_style(app)),
         tabs,
     );
-    let text = detail_text(release, tab, app.show_secrets);
+    let text = app.detail_text(release, tab);
     let title = format!("{} (revision {})", release.name, release.version);
-    draw_text(frame, app.plain, app.scroll, &title, &text, body);
+    let kind = match tab {
+        DetailTab::Status | DetailTab::Notes => TextKind::Plain,
+        DetailTab::Values | DetailTab::Computed | DetailTab::Manifest | DetailTab::Hooks => {
+            TextKind::Yaml
+        }
+    };
+    let lines = draw_text(frame, app, app.scroll, &title, &text, body, kind);
+    note_text_lines(app, lines);
 }
 
 /// The text of one part of a release. Secret values in the manifest are
@@ -413,36 +444,104 @@ pub fn revision_diff(old: &Release, new: &Release, show_secrets: bool) -> String
     out
 }
 
-/// A scrollable text, diff lines coloured.
-fn draw_text(frame: &mut Frame, plain: bool, scroll: u16, title: &str, text: &str, area: Rect) {
+/// How a text's lines are coloured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TextKind {
+    Plain,
+    /// A unified diff: added, removed, hunk headers.
+    Diff,
+    /// YAML: keys, comments and document separators.
+    Yaml,
+}
+
+/// A scrollable text from line `scroll`; only the lines that fit are laid
+/// out, so a diff of any length draws as fast as a short one. Returns how
+/// many lines the text has and how many fit.
+fn draw_text(
+    frame: &mut Frame,
+    app: &App,
+    scroll: usize,
+    title: &str,
+    text: &str,
+    area: Rect,
+    kind: TextKind,
+) -> (usize, usize) {
+    let total = text.lines().count();
+    let height = usize::from(area.height.saturating_sub(2));
     let lines: Vec<Line> = text
         .lines()
-        .map(|l| {
-            let color = if l.starts_with("+++") || l.starts_with("---") {
+        .skip(scroll)
+        .take(height)
+        .map(|l| coloured(app, l, kind))
+        .collect();
+    let title = if total > height {
+        format!(
+            "{title} [{}-{} of {total}]",
+            scroll + 1,
+            (scroll + height).min(total)
+        )
+    } else {
+        title.to_string()
+    };
+    frame.render_widget(
+        Paragraph::new(Text::from(lines))
+            .block(Block::default().borders(Borders::ALL).title(title)),
+        area,
+    );
+    (total, height)
+}
+
+fn coloured<'a>(app: &App, line: &'a str, kind: TextKind) -> Line<'a> {
+    if app.plain {
+        return Line::raw(line);
+    }
+    let theme = &app.config.theme;
+    match kind {
+        TextKind::Plain => Line::raw(line),
+        TextKind::Diff => {
+            let colour = if line.starts_with("+++") || line.starts_with("---") {
                 None
-            } else if l.starts_with('+') {
-                Some(Color::Green)
-            } else if l.starts_with('-') {
-                Some(Color::Red)
-            } else if l.starts_with("@@") {
-                Some(Color::Cyan)
+            } else if line.starts_with('+') {
+                Some(theme.added)
+            } else if line.starts_with('-') {
+                Some(theme.removed)
+            } else if line.starts_with("@@") {
+                Some(theme.hunk)
             } else {
                 None
             };
-            match color {
-                Some(c) if !plain => Line::styled(l.to_string(), Style::default().fg(c)),
-                _ => Line::raw(l.to_string()),
+            match colour {
+                Some(c) => Line::styled(line, Style::default().fg(c)),
+                None => Line::raw(line),
             }
-        })
-        .collect();
-    frame.render_widget(
-        Paragraph::new(Text::from(lines)).scroll((scroll, 0)).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(title.to_string()),
-        ),
-        area,
-    );
+        }
+        TextKind::Yaml => {
+            let body = line.trim_start();
+            if body.starts_with('#') || line == "---" {
+                return Line::styled(line, Style::default().fg(theme.comment));
+            }
+            match yaml_key_end(line) {
+                Some(end) => Line::from(vec![
+                    Span::styled(&line[..end], Style::default().fg(theme.yaml_key)),
+                    Span::raw(&line[end..]),
+                ]),
+                None => Line::raw(line),
+            }
+        }
+    }
+}
+
+/// Where the key of a `key: value` (or `- key: value`) line ends, colon
+/// included; `None` for lines without a plain key.
+fn yaml_key_end(line: &str) -> Option<usize> {
+    let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+    let rest = &line[indent..];
+    let colon = rest.find(':')?;
+    let key = &rest[..colon];
+    let plain =
+        !key.is_empty() && !key.starts_with(['"', '\'', '{', '[', '|', '>']) && !key.contains(' ');
+    let ends = rest[colon + 1..].is_empty() || rest[colon + 1..].starts_with(' ');
+    (plain && ends).then_some(indent + colon + 1)
 }
 
 fn draw_history(frame: &mut Frame, app: &App, area: Rect) {
@@ -512,35 +611,98 @@ fn draw_history(frame: &mut Frame, app: &App, area: Rect) {
         Some(app.history_selected)
     });
     frame.render_stateful_widget(table, area, &mut state);
+    let mut hits = app.hits.get();
+    hits.history = area;
+    hits.history_offset = state.offset();
+    app.hits.set(hits);
 }
 
 fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
     let line = match &app.input {
         Input::Filter(text) => format!("/{text}"),
         Input::Command(text) => format!(":{text}"),
-        Input::Upgrade(upgrade) => match &upgrade.chart {
-            None => format!(
-                "upgrade {}: chart directory or .tgz (esc cancels): {}",
-                upgrade.name, upgrade.text
-            ),
-            Some(chart) => format!(
-                "upgrade {} to {chart}: values over the current ones, --set syntax (enter for none): {}",
-                upgrade.name, upgrade.text
-            ),
-        },
-        Input::None => match app.screen() {
-            Screen::Releases => {
-                "enter open  H history  u upgrade  / filter  o sort  D uninstall  : command  ? help  q quit"
-            }
-            Screen::Detail(_) => {
-                "tab next part  s secrets  H history  j/k scroll  esc back  ? help"
-            }
-            Screen::History => "r roll back  space mark  d diff  F recover  esc back  ? help",
-            Screen::Diff { .. } => "s secrets  j/k scroll  esc back  ? help",
-        }
-        .to_string(),
+        Input::Change(input) => change_prompt(input),
+        Input::None => hints(app),
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The question an install or upgrade is at.
+fn change_prompt(input: &ChangeInput) -> String {
+    let verb = match input.kind {
+        ChangeKind::Install => "install",
+        ChangeKind::Upgrade => "upgrade",
+    };
+    let name = input.name.as_deref().unwrap_or("");
+    let text = &input.text;
+    match (input.asking(), &input.chart) {
+        (Asking::Chart, _) if input.kind == ChangeKind::Upgrade => {
+            format!("upgrade {name}: chart directory or .tgz (esc cancels): {text}")
+        }
+        (Asking::Chart, _) => {
+            let into = if input.namespace.is_empty() {
+                String::new()
+            } else {
+                format!(" into {}", input.namespace)
+            };
+            format!("install{into}: chart directory or .tgz (esc cancels): {text}")
+        }
+        (Asking::Name, Some(chart)) => format!("install {chart} as release named: {text}"),
+        (_, chart) => format!(
+            "{verb} {name} to {}: values over the {} ones, --set syntax (enter for none, ctrl-e for $EDITOR): {text}",
+            chart.as_deref().unwrap_or(""),
+            if input.kind == ChangeKind::Upgrade {
+                "current"
+            } else {
+                "chart's"
+            }
+        ),
+    }
+}
+
+/// The key hints of the current screen, with the keys as bound.
+fn hints(app: &App) -> String {
+    let keys = &app.config.keys;
+    let actions: &[(Action, &str)] = match app.screen() {
+        Screen::Releases => &[
+            (Action::Open, "open"),
+            (Action::History, "history"),
+            (Action::Install, "install"),
+            (Action::Upgrade, "upgrade"),
+            (Action::Filter, "filter"),
+            (Action::Sort, "sort"),
+            (Action::Uninstall, "uninstall"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ],
+        Screen::Detail(_) => &[
+            (Action::Next, "next part"),
+            (Action::Secrets, "secrets"),
+            (Action::History, "history"),
+            (Action::Down, "scroll"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        Screen::History => &[
+            (Action::Rollback, "roll back"),
+            (Action::Mark, "mark"),
+            (Action::Diff, "diff"),
+            (Action::Recover, "recover"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        Screen::Diff { .. } => &[
+            (Action::Secrets, "secrets"),
+            (Action::Down, "scroll"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+    };
+    actions
+        .iter()
+        .map(|(action, what)| format!("{} {what}", keys.key(*action)))
+        .collect::<Vec<_>>()
+        .join("  ")
 }
 
 /// A rectangle of `width` x `height` percent in the middle of `area`.
@@ -556,19 +718,30 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn draw_help(frame: &mut Frame, app: &App) {
-    let area = centered(frame.area(), 70, 60);
-    let lines: Vec<Line> = app
-        .help()
+    let help = app.help();
+    let full = frame.area();
+    let height = (help.len() as u16 + 2).min(full.height.saturating_sub(2));
+    let width = full.width * 8 / 10;
+    let area = Rect {
+        x: full.x + (full.width - width) / 2,
+        y: full.y + (full.height - height) / 2,
+        width,
+        height,
+    };
+    let lines: Vec<Line> = help
         .into_iter()
-        .map(|(k, what)| Line::raw(format!("{k:<12} {what}")))
+        .skip(app.help_scroll)
+        .map(|(k, what)| Line::raw(format!("{k:<16} {what}")))
         .collect();
+    let fits = usize::from(height.saturating_sub(2));
+    let title = if lines.len() > fits || app.help_scroll > 0 {
+        "keys (j/k scroll, esc closes)"
+    } else {
+        "keys (esc closes)"
+    };
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title("keys (esc closes)"),
-        ),
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
         area,
     );
 }
@@ -579,7 +752,7 @@ fn draw_error(frame: &mut Frame, app: &App, message: &str) {
     frame.render_widget(
         Paragraph::new(message.to_string())
             .wrap(Wrap { trim: false })
-            .style(style(app, Color::Red))
+            .style(style(app, app.config.theme.error))
             .block(
                 Block::default()
                     .borders(Borders::ALL)
@@ -589,7 +762,7 @@ fn draw_error(frame: &mut Frame, app: &App, message: &str) {
     );
 }
 
-fn draw_confirm(frame: &mut Frame, app: &App, confirm: &Confirm, scroll: u16) {
+fn draw_confirm(frame: &mut Frame, app: &App, confirm: &Confirm, scroll: usize) {
     let area = centered(frame.area(), 90, 80);
     frame.render_widget(Clear, area);
     let [question, body] =
@@ -609,11 +782,12 @@ fn draw_confirm(frame: &mut Frame, app: &App, confirm: &Confirm, scroll: u16) {
     );
     draw_text(
         frame,
-        app.plain,
+        app,
         scroll,
         &confirm.about,
         &confirm.preview,
         body,
+        TextKind::Diff,
     );
 }
 
@@ -853,7 +1027,10 @@ mod tests {
         let requests = app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         assert_eq!(
             requests,
-            [crate::tui::app::Request::Releases { namespace: None }]
+            [
+                crate::tui::app::Request::Releases { namespace: None },
+                crate::tui::app::Request::Watch { namespace: None }
+            ]
         );
         assert_eq!(app.namespace, None);
     }
@@ -893,52 +1070,185 @@ mod tests {
 
     #[test]
     fn upgrade_asks_for_the_chart_then_values() {
+        use crate::tui::app::{Change, ChangeKind, Effect, Request};
         let mut app = app();
         press(&mut app, "ju./charts/hello");
         insta::assert_snapshot!("upgrade_chart_input", screen(&app));
         press(&mut app, "\n");
         press(&mut app, "replicas=3");
         let requests = app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
-        assert_eq!(
-            requests,
-            [crate::tui::app::Request::PlanUpgrade {
-                namespace: "demo".into(),
-                name: "web".into(),
-                chart: "./charts/hello".into(),
-                set: "replicas=3".into(),
-                yaml: None,
-            }]
-        );
+        let change = Change {
+            kind: ChangeKind::Upgrade,
+            namespace: "demo".into(),
+            name: "web".into(),
+            chart: "./charts/hello".into(),
+            set: "replicas=3".into(),
+            yaml: None,
+        };
+        assert_eq!(requests, [Request::Plan(change.clone())]);
         // ctrl-e instead: the current values go to $EDITOR, and what comes
         // back is the values.
         press(&mut app, "u./charts/hello\n");
         app.key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL));
+        let edited = Change {
+            set: String::new(),
+            ..change
+        };
         assert_eq!(
             app.effects,
-            [crate::tui::app::Effect::EditValues {
-                namespace: "demo".into(),
-                name: "web".into(),
-                chart: "./charts/hello".into(),
+            [Effect::EditValues {
+                change: edited.clone(),
                 current: "replicas: 3\n".into(),
             }]
         );
-        let requests = app.edited(
-            "demo".into(),
-            "web".into(),
-            "./charts/hello".into(),
-            Ok("replicas: 5\n".into()),
-        );
+        let requests = app.edited(edited.clone(), Ok("replicas: 5\n".into()));
         assert!(matches!(
             &requests[..],
-            [crate::tui::app::Request::PlanUpgrade { yaml: Some(y), .. }] if y == "replicas: 5\n"
+            [Request::Plan(Change { yaml: Some(y), .. })] if y == "replicas: 5\n"
         ));
-        app.edited(
-            "demo".into(),
-            "web".into(),
-            "c".into(),
-            Err("editor failed".into()),
-        );
+        app.edited(edited, Err("editor failed".into()));
         assert_eq!(app.popup, Some(Popup::Error("editor failed".into())));
+    }
+
+    #[test]
+    fn install_asks_for_chart_name_and_values_then_shows_the_preview() {
+        use crate::tui::app::{Change, ChangeKind, Confirm, Request};
+        let mut app = app();
+        press(&mut app, "i");
+        insta::assert_snapshot!("install_chart_input", screen(&app));
+        press(&mut app, "\n");
+        assert!(
+            screen(&app).contains("chart directory"),
+            "a chart is needed"
+        );
+        press(&mut app, "./charts/hello\n");
+        press(&mut app, "\n");
+        assert!(
+            screen(&app).contains("as release named"),
+            "a name is needed"
+        );
+        press(&mut app, "cache\nreplicas=2");
+        insta::assert_snapshot!("install_values_input", screen(&app));
+        let requests = app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let change = Change {
+            kind: ChangeKind::Install,
+            namespace: "demo".into(),
+            name: "cache".into(),
+            chart: "./charts/hello".into(),
+            set: "replicas=2".into(),
+            yaml: None,
+        };
+        assert_eq!(requests, [Request::Plan(change.clone())]);
+        app.respond(Response::Confirm(Ok(Box::new(Confirm {
+            question: "Install ./charts/hello as cache in demo?".into(),
+            about: "what the install creates (the cluster accepted it in a dry run)".into(),
+            preview: "---\n# Source: hello/templates/app.yaml\nkind: ConfigMap\n".into(),
+            yes: Request::Apply(change.clone()),
+            alternative: None,
+        }))));
+        insta::assert_snapshot!("install_confirm", screen(&app));
+        assert_eq!(press_one(&mut app, 'y'), [Request::Apply(change)]);
+    }
+
+    fn press_one(app: &mut App, c: char) -> Vec<crate::tui::app::Request> {
+        app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn clicks_select_rows_and_a_second_click_opens() {
+        use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+        let click = |app: &mut App, column: u16, row: u16| {
+            app.mouse(MouseEvent {
+                kind: MouseEventKind::Down(MouseButton::Left),
+                column,
+                row,
+                modifiers: KeyModifiers::NONE,
+            })
+        };
+        let mut app = app();
+        screen(&app);
+        // Row 3 of the screen: header line, border, column titles, then
+        // the first release; the third release is two rows further.
+        click(&mut app, 40, 5);
+        assert_eq!(
+            app.selected_release().map(|r| r.name.as_str()),
+            Some("worker")
+        );
+        assert_eq!(*app.screen(), Screen::Releases);
+        click(&mut app, 40, 5);
+        assert_eq!(*app.screen(), Screen::Detail(DetailTab::Status));
+        press(&mut app, "\x1b");
+        screen(&app);
+        click(&mut app, 40, 0);
+        assert_eq!(
+            app.selected_release().map(|r| r.name.as_str()),
+            Some("worker"),
+            "the header is not a row"
+        );
+        // The namespaces pane: row 0 is "all"; a second click opens it.
+        click(&mut app, 3, 2);
+        assert_eq!(app.focus, crate::tui::app::Pane::Namespaces);
+        assert_eq!(
+            click(&mut app, 3, 2),
+            [
+                crate::tui::app::Request::Releases { namespace: None },
+                crate::tui::app::Request::Watch { namespace: None }
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_and_hints_follow_the_config() {
+        use crate::tui::config::Config;
+        let mut app = app();
+        let dir = std::env::temp_dir().join(format!("wheelhouse-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("tui.toml");
+        std::fs::write(&file, "[keys]\nhistory = \"y\"\nhelp = \"f1\"\n").unwrap();
+        app.config = Config::load(Some(&file)).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(screen(&app).contains("y history"), "{}", screen(&app));
+        press(&mut app, "H?");
+        assert_eq!(*app.screen(), Screen::Releases, "H is no longer history");
+        assert_eq!(app.popup, None, "? is no longer help");
+        app.key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE));
+        assert_eq!(app.popup, Some(Popup::Help));
+        assert!(
+            screen(&app).contains("y                history of the selected release"),
+            "{}",
+            screen(&app)
+        );
+        press(&mut app, "\x1by");
+        assert_eq!(*app.screen(), Screen::History);
+    }
+
+    #[test]
+    fn long_texts_draw_only_what_fits_and_say_where_they_are() {
+        let mut app = app();
+        let text: String = (1..=20_000).map(|i| format!("+line {i}\n")).collect();
+        app.stack.push(Screen::Diff {
+            title: "big".into(),
+            text,
+        });
+        screen(&app);
+        press(&mut app, "G");
+        let shown = screen(&app);
+        assert!(shown.contains("big [19981-20000 of 20000]"), "{shown}");
+        assert!(shown.contains("+line 20000"), "{shown}");
+        press(&mut app, "g");
+        assert!(screen(&app).contains("big [1-20 of 20000]"));
+    }
+
+    #[test]
+    fn yaml_keys_are_found_where_yaml_has_them() {
+        assert_eq!(yaml_key_end("  name: web"), Some(7));
+        assert_eq!(yaml_key_end("- name: web"), Some(7));
+        assert_eq!(yaml_key_end("metadata:"), Some(9));
+        assert_eq!(yaml_key_end("  image: nginx:1.25"), Some(8));
+        assert_eq!(yaml_key_end("  - just a value"), None);
+        assert_eq!(yaml_key_end("  \"quoted\": x"), None);
+        assert_eq!(yaml_key_end("  url: http://x"), Some(6));
+        assert_eq!(yaml_key_end("  text with: colon"), None);
     }
 
     #[test]
@@ -968,9 +1278,14 @@ mod tests {
         let requests = app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         assert_eq!(
             requests,
-            [crate::tui::app::Request::Releases {
-                namespace: Some("locked".into())
-            }]
+            [
+                crate::tui::app::Request::Releases {
+                    namespace: Some("locked".into())
+                },
+                crate::tui::app::Request::Watch {
+                    namespace: Some("locked".into())
+                }
+            ]
         );
         assert_eq!(app.focus, crate::tui::app::Pane::Releases);
         press(&mut app, "\tkkk\n");
@@ -999,6 +1314,88 @@ mod tests {
             app.effects.len(),
             2,
             "nothing to copy on the releases screen"
+        );
+    }
+
+    #[test]
+    fn loading_progress_and_a_text_screen() {
+        let mut app = App::new(Some("demo".into()), NOW);
+        app.plain = true;
+        app.start();
+        insta::assert_snapshot!("loading", screen(&app));
+        app.respond(Response::Releases(Ok(vec![release(
+            "web",
+            "demo",
+            3,
+            Status::Deployed,
+            60,
+        )])));
+        app.respond(Response::Progress("rendering web".into()));
+        app.respond(Response::Progress("object 1 of 2: Deployment web".into()));
+        app.respond(Response::Progress("waiting on Deployment web".into()));
+        insta::assert_snapshot!("progress", screen(&app));
+        app.respond(Response::Text(Ok((
+            "resources of web".into(),
+            "apps/v1 Deployment demo/web  ready\nv1 Secret demo/web           ready\n".into(),
+        ))));
+        insta::assert_snapshot!("resources", screen(&app));
+    }
+
+    #[test]
+    fn recover_offers_an_alternative_answer() {
+        use crate::tui::app::{Confirm, Request};
+        let mut app = app();
+        let recover = |rollback_to| Request::Recover {
+            namespace: "demo".into(),
+            name: "worker".into(),
+            rollback_to,
+        };
+        app.respond(Response::Confirm(Ok(Box::new(Confirm {
+            question: "worker revision 2 is pending-upgrade: mark it failed?".into(),
+            about: "what the interrupted revision set out to change".into(),
+            preview: "-  replicas: 1\n+  replicas: 2\n".into(),
+            yes: recover(None),
+            alternative: Some(('R', "mark failed, roll back to 1".into(), recover(Some(1)))),
+        }))));
+        insta::assert_snapshot!("recover_confirmation", screen(&app));
+        assert_eq!(press_one(&mut app, 'R'), [recover(Some(1))]);
+    }
+
+    #[test]
+    fn colours_come_from_the_theme_and_yaml_is_highlighted() {
+        let mut app = app();
+        app.plain = false;
+        press(&mut app, "j\n\t\t\t");
+        let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+        terminal.draw(|f| draw(f, &app)).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        let find = |text: &str| -> (u16, u16) {
+            (0..buffer.area.height)
+                .find_map(|y| {
+                    let line: String = (0..buffer.area.width)
+                        .map(|x| buffer[(x, y)].symbol().to_string())
+                        .collect();
+                    line.find(text)
+                        .map(|i| (line[..i].chars().count() as u16, y))
+                })
+                .unwrap_or_else(|| panic!("{text} is not on the screen"))
+        };
+        let theme = &app.config.theme;
+        let (x, y) = find("# Source: hello/templates/app.yaml");
+        assert_eq!(buffer[(x, y)].fg, theme.comment);
+        let (x, y) = find("kind: Deployment");
+        assert_eq!(buffer[(x, y)].fg, theme.yaml_key);
+        assert_eq!(
+            buffer[(x + 6, y)].fg,
+            Color::Reset,
+            "the value is not a key"
+        );
+        app.plain = true;
+        terminal.draw(|f| draw(f, &app)).unwrap();
+        assert_eq!(
+            terminal.backend().buffer()[(x, y)].fg,
+            Color::Reset,
+            "NO_COLOR"
         );
     }
 

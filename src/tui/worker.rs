@@ -3,24 +3,36 @@
 //! runs each as a task, and sends answers (and progress) back on a channel
 //! the event loop drains between frames.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use futures_util::StreamExt as _;
+use futures_util::future::LocalBoxFuture;
 use tokio::sync::mpsc as async_mpsc;
 
 use crate::chart::strvals;
 use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
 use crate::engine::events::{Cancel, Progress};
+use crate::engine::install::DryRun;
 use crate::engine::plan::PreviewOptions;
-use crate::engine::{Engine, RollbackOptions, UninstallOptions, UpgradeOptions};
+use crate::engine::{Engine, InstallOptions, RollbackOptions, UninstallOptions, UpgradeOptions};
 use crate::gotmpl::Entries;
 
-use super::app::{Confirm, Done, Request, Response};
+use super::app::{Change, ChangeKind, Confirm, Done, Request, Response};
 
 /// How long running actions get to record their end once the TUI quits.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Opens the engine on another kubeconfig context (`:ctx NAME`), with
+/// the namespace it starts in.
+pub type Connect =
+    Box<dyn Fn(String) -> LocalBoxFuture<'static, Result<(Engine, String), String>> + Send>;
+
+/// How long the watch waits before asking again after the storage refused.
+const WATCH_RETRY: Duration = Duration::from_secs(5);
 
 /// The engine's side of the TUI.
 pub struct Worker {
@@ -30,9 +42,22 @@ pub struct Worker {
     thread: Option<JoinHandle<()>>,
 }
 
+/// What the worker thread keeps between requests.
+struct State {
+    /// The engine requests run on; `:ctx` replaces it (running requests
+    /// keep the one they started with).
+    engine: RefCell<Rc<Engine>>,
+    connect: Option<Connect>,
+    /// The watch in place, stopped when another is asked for.
+    watch: RefCell<Option<tokio::task::JoinHandle<()>>>,
+    answers: mpsc::Sender<Response>,
+    cancel: Cancel,
+}
+
 impl Worker {
-    /// Starts the worker thread with `engine`.
-    pub fn start(engine: Engine) -> std::io::Result<Worker> {
+    /// Starts the worker thread with `engine`; without `connect`, `:ctx`
+    /// says there are no other contexts.
+    pub fn start(engine: Engine, connect: Option<Connect>) -> std::io::Result<Worker> {
         let (requests_tx, mut requests) = async_mpsc::unbounded_channel::<Request>();
         let (answers_tx, answers) = mpsc::channel();
         let cancel = Cancel::new();
@@ -44,19 +69,22 @@ impl Worker {
             std::thread::Builder::new()
                 .name("wheelhouse-engine".into())
                 .spawn(move || {
-                    let engine = Rc::new(engine);
+                    let state = Rc::new(State {
+                        engine: RefCell::new(Rc::new(engine)),
+                        connect,
+                        watch: RefCell::new(None),
+                        answers: answers_tx,
+                        cancel,
+                    });
                     let local = tokio::task::LocalSet::new();
                     local.block_on(&runtime, async {
                         while let Some(request) = requests.recv().await {
-                            let (engine, answers, cancel) =
-                                (engine.clone(), answers_tx.clone(), cancel.clone());
-                            tokio::task::spawn_local(async move {
-                                let response = run(&engine, request, &answers, &cancel).await;
-                                // The UI may have quit meanwhile.
-                                let _ = answers.send(response);
-                            });
+                            dispatch(&state, request);
                         }
                     });
+                    if let Some(watch) = state.watch.borrow_mut().take() {
+                        watch.abort();
+                    }
                     // Let running actions reach a consistent record.
                     let _ = runtime
                         .block_on(async { tokio::time::timeout(SHUTDOWN_GRACE, local).await });
@@ -86,6 +114,73 @@ impl Drop for Worker {
         self.requests = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+    }
+}
+
+/// Runs a request as a task of its own, so a slow one holds up nothing.
+fn dispatch(state: &Rc<State>, request: Request) {
+    match request {
+        Request::Watch { namespace } => {
+            let engine = state.engine.borrow().clone();
+            let answers = state.answers.clone();
+            let task = tokio::task::spawn_local(watch(engine, namespace, answers));
+            if let Some(old) = state.watch.borrow_mut().replace(task) {
+                old.abort();
+            }
+        }
+        Request::Context(context) => {
+            let state = state.clone();
+            tokio::task::spawn_local(async move {
+                let response = match &state.connect {
+                    None => Err("there are no other contexts here (no kubeconfig)".to_string()),
+                    Some(connect) => connect(context.clone()).await.map(|(engine, namespace)| {
+                        *state.engine.borrow_mut() = Rc::new(engine);
+                        (context, namespace)
+                    }),
+                };
+                let _ = state.answers.send(Response::Context(response));
+            });
+        }
+        request => {
+            let (engine, answers, cancel) = (
+                state.engine.borrow().clone(),
+                state.answers.clone(),
+                state.cancel.clone(),
+            );
+            tokio::task::spawn_local(async move {
+                let response = run(&engine, request, &answers, &cancel).await;
+                // The UI may have quit meanwhile.
+                let _ = answers.send(response);
+            });
+        }
+    }
+}
+
+/// Tells the app of every change to release records, asking again when a
+/// watch ends; says whether watching works here at all.
+async fn watch(engine: Rc<Engine>, namespace: Option<String>, answers: mpsc::Sender<Response>) {
+    loop {
+        match engine.watch_releases(namespace.as_deref()).await {
+            Ok(Some(mut changes)) => {
+                let _ = answers.send(Response::Watching(true));
+                // What changed before the watch began (after the last read,
+                // or between two watches) would be missed otherwise.
+                let _ = answers.send(Response::Changed);
+                while changes.next().await.is_some() {
+                    if answers.send(Response::Changed).is_err() {
+                        return;
+                    }
+                }
+            }
+            Ok(None) => {
+                let _ = answers.send(Response::Watching(false));
+                return;
+            }
+            Err(_) => {
+                let _ = answers.send(Response::Watching(false));
+                tokio::time::sleep(WATCH_RETRY).await;
+            }
         }
     }
 }
@@ -284,66 +379,56 @@ async fn run(
                     .map_err(|e| e.to_string()),
             )
         }
-        Request::PlanUpgrade {
-            namespace,
-            name,
-            chart,
-            set,
-            yaml,
-        } => {
-            let plan = match upgrade_options(&namespace, &name, &chart, &set, yaml.as_deref()) {
-                Ok(options) => engine
-                    .plan_upgrade(&options)
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e),
-            };
-            Response::Confirm(
-                plan.map(|plan| Confirm {
-                    question: format!("Upgrade {name} to {chart}?"),
-                    about: "what the upgrade will do".into(),
-                    preview: plan.render_text("upgrade", &preview_options()),
-                    yes: Request::Upgrade {
-                        namespace: namespace.clone(),
-                        name: name.clone(),
-                        chart: chart.clone(),
-                        set: set.clone(),
-                        yaml: yaml.clone(),
-                    },
+        Request::Plan(change) => Response::Confirm(plan(engine, &change).await.map(
+            |(question, about, preview)| {
+                Box::new(Confirm {
+                    question,
+                    about,
+                    preview,
+                    yes: Request::Apply(change.clone()),
                     alternative: None,
                 })
-                .map(Box::new),
-            )
-        }
-        Request::Upgrade {
-            namespace,
-            name,
-            chart,
-            set,
-            yaml,
-        } => {
-            let result = match upgrade_options(&namespace, &name, &chart, &set, yaml.as_deref()) {
-                Ok(options) => {
-                    with_progress(answers, |progress| async move {
+            },
+        )),
+        Request::Apply(change) => {
+            let name = change.name.clone();
+            let result = with_progress(answers, |progress| async move {
+                match change.kind {
+                    ChangeKind::Install => {
+                        let options = install_options(&change)?;
+                        engine
+                            .install(&options, &progress, cancel)
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
+                    ChangeKind::Upgrade => {
+                        let options = upgrade_options(&change)?;
                         engine
                             .upgrade(&options, &progress, cancel)
                             .await
                             .map_err(|e| e.to_string())
-                    })
-                    .await
+                    }
                 }
-                Err(e) => Err(e),
-            };
+            })
+            .await;
             Response::Done(result.map(|r| Done {
                 message: format!(
-                    "{name} upgraded: revision {} {}",
+                    "{name} {}: revision {} {}",
+                    if r.version == 1 {
+                        "installed"
+                    } else {
+                        "upgraded"
+                    },
                     r.version,
                     r.status().as_str()
                 ),
-                namespace,
+                namespace: r.namespace.clone(),
                 name,
                 has_history: true,
             }))
+        }
+        Request::Watch { .. } | Request::Context(_) => {
+            Response::Done(Err("internal: answered by the dispatcher".into()))
         }
         Request::Uninstall {
             namespace,
@@ -380,37 +465,91 @@ async fn run(
     }
 }
 
-/// The upgrade the TUI asks for: the chart, with `set` (strvals) over the
-/// release's current values.
-fn upgrade_options(
-    namespace: &str,
-    name: &str,
-    chart: &str,
-    set: &str,
-    yaml: Option<&str>,
-) -> Result<UpgradeOptions, String> {
-    // Edited values are the release's whole values; `--set` ones go over
-    // the current values.
-    if let Some(yaml) = yaml {
-        let values = crate::chart::yaml::load_values(yaml)
-            .map_err(|e| format!("the edited values are not valid YAML: {e}"))?;
-        return Ok(UpgradeOptions {
-            namespace: Some(namespace.to_string()),
-            values,
-            reset_values: true,
-            ..UpgradeOptions::new(name, chart)
-        });
+/// What an install or upgrade would do: the question, the preview's
+/// title and the preview. An upgrade shows the same plan as `wheelhouse
+/// diff upgrade`; an install, the objects a server-side dry run accepted.
+async fn plan(engine: &Engine, change: &Change) -> Result<(String, String, String), String> {
+    let Change { name, chart, .. } = change;
+    match change.kind {
+        ChangeKind::Upgrade => {
+            let options = upgrade_options(change)?;
+            let plan = engine
+                .plan_upgrade(&options)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok((
+                format!("Upgrade {name} to {chart}?"),
+                "what the upgrade will do".into(),
+                plan.render_text("upgrade", &preview_options()),
+            ))
+        }
+        ChangeKind::Install => {
+            let mut options = install_options(change)?;
+            options.dry_run = DryRun::Server;
+            let release = engine
+                .install(&options, &Progress::default(), &Cancel::new())
+                .await
+                .map_err(|e| e.to_string())?;
+            let manifest = mask_secret_pair(&release.manifest, &release.manifest).0;
+            let hooks: String = release
+                .hooks
+                .iter()
+                .map(|h| {
+                    format!(
+                        "---\n# Source: {} (hook: {})\n{}\n",
+                        h.path,
+                        h.events.join(", "),
+                        h.manifest
+                    )
+                })
+                .collect();
+            let hooks = mask_secret_pair(&hooks, &hooks).0;
+            let notes = release
+                .info
+                .as_ref()
+                .map(|i| i.notes.trim_end().to_string())
+                .filter(|n| !n.is_empty())
+                .map(|n| format!("\nNOTES:\n{n}\n"))
+                .unwrap_or_default();
+            Ok((
+                format!("Install {chart} as {name} in {}?", release.namespace),
+                "what the install creates (the cluster accepted it in a dry run)".into(),
+                format!("{manifest}{hooks}{notes}"),
+            ))
+        }
     }
-    let values = if set.is_empty() {
-        Entries::default()
-    } else {
-        strvals::parse(set, strvals::Mode::Typed).map_err(|e| format!("values {set:?}: {e}"))?
-    };
+}
+
+/// The user's values of a change: edited YAML, or `--set` syntax.
+fn values_of(change: &Change) -> Result<Entries, String> {
+    if let Some(yaml) = &change.yaml {
+        return crate::chart::yaml::load_values(yaml)
+            .map_err(|e| format!("the edited values are not valid YAML: {e}"));
+    }
+    if change.set.is_empty() {
+        return Ok(Entries::default());
+    }
+    strvals::parse(&change.set, strvals::Mode::Typed)
+        .map_err(|e| format!("values {:?}: {e}", change.set))
+}
+
+fn install_options(change: &Change) -> Result<InstallOptions, String> {
+    Ok(InstallOptions {
+        namespace: Some(change.namespace.clone()).filter(|ns| !ns.is_empty()),
+        values: values_of(change)?,
+        ..InstallOptions::new(&change.name, &change.chart)
+    })
+}
+
+/// The upgrade the TUI asks for: edited values are the release's whole
+/// values; `--set` ones go over the current values.
+fn upgrade_options(change: &Change) -> Result<UpgradeOptions, String> {
     Ok(UpgradeOptions {
-        namespace: Some(namespace.to_string()),
-        values,
-        reuse_values: true,
-        ..UpgradeOptions::new(name, chart)
+        namespace: Some(change.namespace.clone()),
+        values: values_of(change)?,
+        reset_values: change.yaml.is_some(),
+        reuse_values: change.yaml.is_none(),
+        ..UpgradeOptions::new(&change.name, &change.chart)
     })
 }
 

@@ -24,9 +24,16 @@ struct Tmux {
 
 impl Tmux {
     /// A server named after the test (`name`), so tests run side by side.
+    /// The command runs with an empty `XDG_CONFIG_HOME` unless it sets
+    /// one, so the keys of whoever runs the tests don't change them.
     fn start(name: &str, command: &str) -> Tmux {
         let tmux = Tmux {
             socket: format!("wheelhouse-test-{}-{name}", std::process::id()),
+        };
+        let command = if command.contains("XDG_CONFIG_HOME=") {
+            command.to_string()
+        } else {
+            format!("env XDG_CONFIG_HOME=/nonexistent/wheelhouse-test {command}")
         };
         let status = tmux
             .cmd(&[
@@ -38,7 +45,7 @@ impl Tmux {
                 "120",
                 "-y",
                 "32",
-                command,
+                &command,
             ])
             .status()
             .unwrap();
@@ -254,7 +261,7 @@ async fn recover_and_uninstall_through_the_engine() {
     }
 
     tokio::task::spawn_blocking(move || {
-        let worker = Worker::start(engine).unwrap();
+        let worker = Worker::start(engine, None).unwrap();
         let mut app = App::new(Some(NS.to_string()), 0);
         worker.send(app.start());
         settle(&mut app, &worker);
@@ -336,7 +343,7 @@ async fn upgrade_after_reviewing_its_preview() {
             "--set",
             "replicas=2",
         ]);
-        let worker = Worker::start(engine).unwrap();
+        let worker = Worker::start(engine, None).unwrap();
         let mut app = App::new(Some(NS.to_string()), 0);
         worker.send(app.start());
         settle(&mut app, &worker);
@@ -392,16 +399,19 @@ async fn upgrade_after_reviewing_its_preview() {
     let engine = sandbox_engine(&SANDBOX.client().await, NS);
     let chart_path = dir.path().join("web").to_string_lossy().into_owned();
     tokio::task::spawn_blocking(move || {
-        let worker = Worker::start(engine).unwrap();
+        let worker = Worker::start(engine, None).unwrap();
         let mut app = App::new(Some(NS.to_string()), 0);
         worker.send(app.start());
         settle(&mut app, &worker);
-        let requests = app.edited(
-            NS.into(),
-            "web".into(),
-            chart_path,
-            Ok("replicas: 7\n".into()),
-        );
+        let change = wheelhouse::tui::app::Change {
+            kind: wheelhouse::tui::app::ChangeKind::Upgrade,
+            namespace: NS.into(),
+            name: "web".into(),
+            chart: chart_path,
+            set: String::new(),
+            yaml: None,
+        };
+        let requests = app.edited(change, Ok("replicas: 7\n".into()));
         worker.send(requests);
         settle(&mut app, &worker);
         key(&mut app, &worker, 'y');
@@ -431,7 +441,7 @@ async fn drift_shows_what_was_changed_by_hand() {
         Wheelhouse::new(&kubeconfig)
             .driver("secret")
             .ok(&["install", "web", &chart, "-n", NS]);
-        let worker = Worker::start(engine).unwrap();
+        let worker = Worker::start(engine, None).unwrap();
         let mut app = App::new(Some(NS.to_string()), 0);
         worker.send(app.start());
         settle(&mut app, &worker);
@@ -542,4 +552,229 @@ async fn values_edited_in_the_editor_under_tmux() {
     })
     .await
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn install_after_reviewing_what_it_creates() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use wheelhouse::release::Status;
+    use wheelhouse::storage::{Secrets, Storage};
+    use wheelhouse::tui::app::{App, Popup};
+    use wheelhouse::tui::worker::Worker;
+
+    const NS: &str = "tui-install";
+    let client = SANDBOX.client().await;
+    create_namespaces(&client, &[NS]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let engine = sandbox_engine(&client, "default");
+    let checker = Storage::new(Box::new(Secrets::new(client)));
+    tokio::task::spawn_blocking(move || {
+        let worker = Worker::start(engine, None).unwrap();
+        let mut app = App::new(Some(NS.to_string()), 0);
+        worker.send(app.start());
+        settle(&mut app, &worker);
+        assert!(app.releases.is_empty());
+        let enter = |app: &mut App| app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        key(&mut app, &worker, 'i');
+        for c in chart.chars() {
+            key(&mut app, &worker, c);
+        }
+        enter(&mut app);
+        for c in "cache".chars() {
+            key(&mut app, &worker, c);
+        }
+        enter(&mut app);
+        for c in "replicas=5".chars() {
+            key(&mut app, &worker, c);
+        }
+        let requests = enter(&mut app);
+        worker.send(requests);
+        settle(&mut app, &worker);
+        let Some(Popup::Confirm { confirm, .. }) = &app.popup else {
+            panic!("no confirmation: {:?}", app.popup);
+        };
+        assert_eq!(
+            confirm.question,
+            format!("Install {chart} as cache in {NS}?")
+        );
+        assert!(
+            confirm.preview.contains("name: cache") && confirm.preview.contains("replicas: \"5\""),
+            "{}",
+            confirm.preview
+        );
+        key(&mut app, &worker, 'y');
+        assert!(
+            app.log
+                .iter()
+                .any(|l| l.contains("cache installed: revision 1 deployed")),
+            "{:?}",
+            app.log
+        );
+        // The table is read again after the install.
+        settle(&mut app, &worker);
+        assert!(app.releases.iter().any(|r| r.name == "cache"));
+        drop(worker);
+    })
+    .await
+    .unwrap();
+    let installed = checker.get(NS, "cache", None).await.unwrap();
+    assert_eq!(
+        (installed.version, installed.status()),
+        (1, Status::Deployed)
+    );
+    assert_eq!(installed.config["replicas"], 5);
+}
+
+/// A release Helm installs in another terminal appears through the watch,
+/// with the clock held still so polling can't be what shows it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_release_helm_installs_elsewhere_appears_through_the_watch() {
+    use wheelhouse::tui::app::App;
+    use wheelhouse::tui::worker::Worker;
+
+    if without_helm() {
+        return;
+    }
+    const NS: &str = "tui-watch";
+    let client = SANDBOX.client().await;
+    create_namespaces(&client, &[NS]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let engine = sandbox_engine(&client, NS);
+    tokio::task::spawn_blocking(move || {
+        let worker = Worker::start(engine, None).unwrap();
+        let mut app = App::new(Some(NS.to_string()), 0);
+        worker.send(app.start());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while app.busy || !app.watching {
+            assert!(Instant::now() < deadline, "no watch was set up");
+            if let Ok(answer) = worker.answers.recv_timeout(Duration::from_millis(50)) {
+                let more = app.respond(answer);
+                worker.send(more);
+            }
+        }
+        assert!(app.releases.is_empty());
+        HelmRef::new(&kubeconfig, "secret", NS).ok(&["install", "cache", &chart]);
+        let installed = Instant::now();
+        while !app.releases.iter().any(|r| r.name == "cache") {
+            assert!(
+                installed.elapsed() < Duration::from_secs(2),
+                "Helm's release did not appear within 2 s"
+            );
+            if let Ok(answer) = worker.answers.recv_timeout(Duration::from_millis(20)) {
+                let more = app.respond(answer);
+                worker.send(more);
+            }
+            // The clock never moves: only the watch can make this read.
+            let more = app.tick(0);
+            worker.send(more);
+        }
+        drop(worker);
+    })
+    .await
+    .unwrap();
+}
+
+/// A second kubeconfig file with a context `other` on the sandbox's
+/// cluster and user, in `namespace`; listed after the sandbox's own in
+/// `KUBECONFIG`, the two merge as kubectl merges them.
+fn other_context(dir: &Path, namespace: &str) -> std::path::PathBuf {
+    let name = wheelhouse::sandbox::CONTEXT;
+    let path = dir.join("kubeconfig-other");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\ncontexts:\n- name: other\n  context:\n    cluster: {name}\n    user: {name}\n    namespace: {namespace}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// `:ctx other` in a real terminal: the header, namespace and releases
+/// follow the context; keys come from the user's `tui.toml`; a broken
+/// `tui.toml` stops the TUI with a message naming it.
+#[tokio::test(flavor = "multi_thread")]
+async fn contexts_and_keys_from_the_config_file_in_a_real_terminal() {
+    const NS: &str = "tui-ctx";
+    create_namespaces(&SANDBOX.client().await, &[NS]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let other = other_context(dir.path(), NS);
+    let config_home = dir.path().join("config");
+    std::fs::create_dir_all(config_home.join("wheelhouse")).unwrap();
+    std::fs::write(
+        config_home.join("wheelhouse/tui.toml"),
+        "[keys]\nhistory = \"Y\"\n",
+    )
+    .unwrap();
+    tokio::task::spawn_blocking(move || {
+        Wheelhouse::new(&kubeconfig)
+            .driver("secret")
+            .ok(&["install", "ctxrel", &chart, "-n", NS]);
+        let command = format!(
+            "env KUBECONFIG={}:{} XDG_CONFIG_HOME={} HELM_DRIVER=secret TERM=xterm {}",
+            kubeconfig.display(),
+            other.display(),
+            config_home.display(),
+            env!("CARGO_BIN_EXE_wheelhouse"),
+        );
+        let tmux = Tmux::start("contexts", &command);
+        let first = tmux.wait_for("Y history");
+        assert!(first.contains("namespace: default"), "{first}");
+        tmux.keys(&["-l", ":ctx other"]);
+        tmux.keys(&["Enter"]);
+        let switched = tmux.wait_for("ctxrel");
+        assert!(
+            switched.contains("context: other  namespace: tui-ctx"),
+            "{switched}"
+        );
+        tmux.keys(&["Y"]);
+        tmux.wait_for("history of ctxrel");
+        tmux.keys(&["-l", ":ctx nowhere"]);
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("nowhere");
+        tmux.keys(&["Escape", "q", "q"]);
+
+        std::fs::write(
+            config_home.join("wheelhouse/tui.toml"),
+            "[keys]\nhistroy = \"Y\"\n",
+        )
+        .unwrap();
+        let broken = Tmux::start(
+            "broken-config",
+            &format!("sh -c '{command}; echo EXIT=$?; sleep 30'"),
+        );
+        let screen = broken.wait_for("EXIT=1");
+        assert!(
+            screen.contains("wheelhouse/tui.toml: keys.histroy: no such action"),
+            "{screen}"
+        );
+    })
+    .await
+    .unwrap();
+}
+
+/// With no kubeconfig at all, the TUI opens on the demo sandbox at once
+/// and the demo releases stream in.
+#[test]
+fn the_demo_opens_without_a_kubeconfig() {
+    let home = tempfile::tempdir().unwrap();
+    let command = format!(
+        "env -u KUBECONFIG HOME={} TERM=xterm {}",
+        home.path().display(),
+        env!("CARGO_BIN_EXE_wheelhouse"),
+    );
+    let tmux = Tmux::start("demo", &command);
+    tmux.wait_for("DEMO: no kubeconfig found");
+    tmux.wait_for("api");
+    let screen = tmux.wait_for("web");
+    assert!(screen.contains("namespace: demo"), "{screen}");
+    tmux.keys(&["-l", ":ctx prod"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("there are no other contexts here");
+    tmux.keys(&["Escape", "q"]);
 }
