@@ -186,8 +186,9 @@ fn code(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
 
-/// Two revisions whose manifests differ on every line.
-fn big_diff_history() -> Vec<wheelhouse::release::Release> {
+/// Two revisions whose manifests differ on every line: a diff of
+/// [`DIFF_LINES`] lines.
+fn rewritten_history() -> Vec<wheelhouse::release::Release> {
     let revision = |version: i64, word: &str| {
         let mut r = sample_release("bench-0", "big", version, Status::Superseded);
         r.manifest = format!(
@@ -199,6 +200,33 @@ fn big_diff_history() -> Vec<wheelhouse::release::Release> {
         r
     };
     vec![revision(1, "old"), revision(2, "new")]
+}
+
+/// Two revisions of a manifest of many small Deployments, each object's
+/// image changed: shared lines (the same in every object) between the
+/// changes, the hard case for a line diff; about [`DIFF_LINES`] lines of
+/// diff with three lines of context.
+fn upgraded_history() -> Vec<wheelhouse::release::Release> {
+    let objects = DIFF_LINES / 9;
+    let revision = |version: i64, tag: &str| {
+        let mut r = sample_release("bench-0", "fleet", version, Status::Superseded);
+        r.manifest = (0..objects)
+            .map(|i| {
+                format!(
+                    "---\n# Source: fleet/templates/app.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: app\n        image: registry/app:{tag}\n        ports:\n        - containerPort: 8080\n"
+                )
+            })
+            .collect();
+        r
+    };
+    vec![revision(1, "1.0"), revision(2, "1.1")]
+}
+
+fn diff_lines(app: &App) -> usize {
+    match app.screen() {
+        Screen::Diff { text, .. } => text.lines().count(),
+        other => panic!("the diff did not open: {other:?}"),
+    }
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -258,14 +286,15 @@ fn main() {
     let filtering = keys(&mut app, &worker, &mut terminal, typing);
     keys(&mut app, &worker, &mut terminal, [code(KeyCode::Esc)]);
 
-    app.history = big_diff_history();
+    app.history = upgraded_history();
     app.history_selected = 1;
     app.stack.push(Screen::History);
+    let upgraded = keys(&mut app, &worker, &mut terminal, [press('d')]);
+    let upgraded_lines = diff_lines(&app);
+    keys(&mut app, &worker, &mut terminal, [code(KeyCode::Esc)]);
+    app.history = rewritten_history();
     let opened = keys(&mut app, &worker, &mut terminal, [press('d')]);
-    let lines = match app.screen() {
-        Screen::Diff { text, .. } => text.lines().count(),
-        other => panic!("the diff did not open: {other:?}"),
-    };
+    let lines = diff_lines(&app);
     let pages = lines / 40;
     let paging = keys(
         &mut app,
@@ -300,8 +329,13 @@ fn main() {
         ms(percentile(filtering, 99))
     );
     println!(
-        "  {lines}-line diff opened                  {}",
+        "  {lines}-line diff opened (every line changed) {}",
         ms(opened[0])
+    );
+    println!(
+        "  {upgraded_lines}-line diff opened (an image changed in each of {} Deployments) {}",
+        DIFF_LINES / 9,
+        ms(upgraded[0])
     );
     println!(
         "  its frames while scrolling (median / max)  {} / {} by page, {} / {} by line",

@@ -1,6 +1,8 @@
 //! A shortest line edit script between two texts: Myers' O(ND) algorithm in
 //! linear space (bisecting on the middle snake), after trimming the common
-//! head and tail, with lines compared as interned numbers.
+//! head and tail, with lines compared as interned numbers. Lines only one
+//! side has are set aside first (they can never match), so texts that share
+//! little diff in near-linear time instead of O(N·D).
 
 use std::collections::HashMap;
 
@@ -21,8 +23,36 @@ pub fn diff_lines<S: AsRef<str>>(old: &[S], new: &[S]) -> Vec<Edit> {
     let mut ids: HashMap<&str, u32> = HashMap::new();
     let a = intern(old, &mut ids);
     let b = intern(new, &mut ids);
+    let mut in_a = vec![false; ids.len()];
+    let mut in_b = vec![false; ids.len()];
+    a.iter().for_each(|&id| in_a[id as usize] = true);
+    b.iter().for_each(|&id| in_b[id as usize] = true);
+    let a_shared: Vec<usize> = (0..a.len()).filter(|&i| in_b[a[i] as usize]).collect();
+    let b_shared: Vec<usize> = (0..b.len()).filter(|&j| in_a[b[j] as usize]).collect();
     let mut edits = Vec::with_capacity(a.len().max(b.len()));
-    compare(&a, &b, 0, 0, &mut edits);
+    if a_shared.len() == a.len() && b_shared.len() == b.len() {
+        compare(&a, &b, 0, 0, &mut edits);
+        return edits;
+    }
+    // A longest common subsequence never uses a line the other side lacks:
+    // match the shared lines, then every other line between two matches is
+    // a deletion (old) or an insertion (new), deletions first.
+    let a2: Vec<u32> = a_shared.iter().map(|&i| a[i]).collect();
+    let b2: Vec<u32> = b_shared.iter().map(|&j| b[j]).collect();
+    let mut shared = Vec::with_capacity(a2.len().max(b2.len()));
+    compare(&a2, &b2, 0, 0, &mut shared);
+    let (mut i, mut j) = (0, 0);
+    for edit in shared {
+        if let Edit::Equal(x, y) = edit {
+            let (oi, oj) = (a_shared[x], b_shared[y]);
+            edits.extend((i..oi).map(Edit::Delete));
+            edits.extend((j..oj).map(Edit::Insert));
+            edits.push(Edit::Equal(oi, oj));
+            (i, j) = (oi + 1, oj + 1);
+        }
+    }
+    edits.extend((i..a.len()).map(Edit::Delete));
+    edits.extend((j..b.len()).map(Edit::Insert));
     edits
 }
 
@@ -223,9 +253,11 @@ mod tests {
         for _ in 0..300 {
             let la = (next() % 12) as usize;
             let lb = (next() % 12) as usize;
-            let words = ["a", "b", "c", "d"];
-            let old: Vec<&str> = (0..la).map(|_| words[(next() % 4) as usize]).collect();
-            let new: Vec<&str> = (0..lb).map(|_| words[(next() % 4) as usize]).collect();
+            // "e" only ever in old, "f" only in new: lines one side lacks.
+            let old_words = ["a", "b", "c", "d", "e"];
+            let new_words = ["a", "b", "c", "d", "f"];
+            let old: Vec<&str> = (0..la).map(|_| old_words[(next() % 5) as usize]).collect();
+            let new: Vec<&str> = (0..lb).map(|_| new_words[(next() % 5) as usize]).collect();
             let edits = diff_lines(&old, &new);
             let (o, n) = apply(&old, &new, &edits);
             assert_eq!(o, old);
@@ -233,6 +265,30 @@ mod tests {
             let lcs = lcs_len(&old, &new);
             assert_eq!(cost(&edits), la + lb - 2 * lcs, "{old:?} -> {new:?}");
         }
+    }
+
+    #[test]
+    fn unrelated_texts_are_all_deletions_then_insertions() {
+        let old: Vec<String> = (0..10_000).map(|i| format!("old {i}")).collect();
+        let new: Vec<String> = (0..10_000).map(|i| format!("new {i}")).collect();
+        let edits = diff_lines(&old, &new);
+        assert_eq!(edits.len(), 20_000);
+        assert_eq!(edits[9_999], Edit::Delete(9_999));
+        assert_eq!(edits[10_000], Edit::Insert(0));
+    }
+
+    #[test]
+    fn lines_one_side_lacks_stay_in_place_around_matches() {
+        assert_eq!(
+            diff_lines(&["x", "keep", "y"], &["p", "keep", "q"]),
+            [
+                Edit::Delete(0),
+                Edit::Insert(0),
+                Edit::Equal(1, 1),
+                Edit::Delete(2),
+                Edit::Insert(2)
+            ]
+        );
     }
 
     fn lcs_len(a: &[&str], b: &[&str]) -> usize {
