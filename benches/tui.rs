@@ -37,7 +37,7 @@ use wheelhouse::storage::seed::{SeedPlan, sample_release, seed};
 use wheelhouse::storage::{Driver, Query, Secrets, Storage};
 use wheelhouse::tui::app::{App, Screen};
 use wheelhouse::tui::view;
-use wheelhouse::tui::worker::Worker;
+use wheelhouse::tui::worker::{Setup, Worker};
 
 const RELEASES: usize = 1_000;
 const REVISIONS: i64 = 10;
@@ -134,7 +134,7 @@ fn start(rt: &tokio::runtime::Runtime, kubeconfig: &str) -> (Start, App, Worker,
     let began = Instant::now();
     let engine = rt.block_on(open_engine(kubeconfig));
     let mut app = App::new(None, 0);
-    let worker = Worker::start(engine, None).expect("the worker thread");
+    let worker = Worker::start(engine, Setup::default()).expect("the worker thread");
     let mut terminal = terminal();
     worker.send(app.start());
     frame(&mut terminal, &app);

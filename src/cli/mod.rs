@@ -45,6 +45,8 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    #[command(flatten)]
+    pub tui: tui::TuiArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -153,7 +155,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.global.settings();
     match cli.command {
-        None => tui::run(&settings),
+        None => tui::run(&settings, &cli.tui),
         Some(Command::Template(args)) => template::run(*args, &settings),
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),

@@ -7,15 +7,31 @@ use std::io::IsTerminal as _;
 use anyhow::{Context as _, bail};
 
 use crate::kube::{KubeError, KubeSettings, connect};
-use crate::tui::worker::Connect;
+use crate::tui::worker::{Connect, Setup};
 use crate::tui::{self, Start, demo};
 
 use super::Settings;
 
-pub fn run(settings: &Settings) -> anyhow::Result<()> {
+/// Flags of the TUI itself (no command given).
+#[derive(Debug, clap::Args)]
+pub struct TuiArgs {
+    /// For installs and upgrades made in the TUI: the path to an executable to be used for post rendering (looked up in $PATH when it has no separator); their previews then show the rendered and post-rendered manifests
+    #[arg(long, value_name = "PATH")]
+    pub post_renderer: Option<String>,
+    /// An argument to the post-renderer (can specify multiple)
+    #[arg(
+        long = "post-renderer-args",
+        value_name = "ARG",
+        requires = "post_renderer"
+    )]
+    pub post_renderer_args: Vec<String>,
+}
+
+pub fn run(settings: &Settings, args: &TuiArgs) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!("the TUI needs a terminal; for scripts use the commands (`wheelhouse --help`)");
     }
+    let post_renderer = super::act::post_renderer(&args.post_renderer, &args.post_renderer_args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -53,7 +69,11 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
                 namespace: Some(demo::DEMO_NAMESPACE.to_string()),
                 banner: Some(demo::BANNER.to_string()),
                 context: None,
-                connect: None,
+                post_renderer: args.post_renderer.clone(),
+                setup: Setup {
+                    connect: None,
+                    post_renderer,
+                },
             }
         }
         connection => {
@@ -65,7 +85,11 @@ pub fn run(settings: &Settings) -> anyhow::Result<()> {
                 namespace,
                 banner: None,
                 context,
-                connect: Some(switch_context(settings)),
+                post_renderer: args.post_renderer.clone(),
+                setup: Setup {
+                    connect: Some(switch_context(settings)),
+                    post_renderer,
+                },
             }
         }
     };

@@ -407,6 +407,8 @@ pub struct App {
     pub config: Config,
     /// The kubeconfig context shown (none on the demo sandbox).
     pub context: Option<String>,
+    /// The post-renderer installs and upgrades use, shown in the header.
+    pub post_renderer: Option<String>,
     /// A watch tells of changes to release records, so polling can be rare.
     pub watching: bool,
     /// The watch told of a change not read yet.
@@ -471,6 +473,7 @@ impl App {
             show_secrets: false,
             config: Config::default(),
             context: None,
+            post_renderer: None,
             watching: false,
             stale: false,
             hits: Cell::new(Hits::default()),

@@ -41,8 +41,10 @@ pub struct Start {
     pub banner: Option<String>,
     /// The kubeconfig context, shown in the header.
     pub context: Option<String>,
-    /// How `:ctx NAME` opens another context; `None` where there are none.
-    pub connect: Option<worker::Connect>,
+    /// `:ctx` and the post-renderer, for the worker.
+    pub setup: worker::Setup,
+    /// The post-renderer as the user named it, shown in the header.
+    pub post_renderer: Option<String>,
 }
 
 /// Runs the TUI until the user quits. Keys and colours come from
@@ -54,10 +56,11 @@ pub fn run(start: Start) -> anyhow::Result<()> {
     let mut app = App::new(start.namespace, now);
     app.banner = start.banner;
     app.context = start.context;
+    app.post_renderer = start.post_renderer;
     app.config = config;
     app.plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let worker =
-        Worker::start(start.engine, start.connect).context("cannot start the engine's thread")?;
+        Worker::start(start.engine, start.setup).context("cannot start the engine's thread")?;
 
     enable_raw_mode().context("cannot put the terminal in raw mode")?;
     let previous_hook = std::panic::take_hook();

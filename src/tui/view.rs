@@ -107,6 +107,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(format!("  context: {context}")));
     }
     spans.push(Span::raw(format!("  namespace: {namespace}")));
+    if let Some(post_renderer) = &app.post_renderer {
+        spans.push(Span::raw(format!("  post-renderer: {post_renderer}")));
+    }
     if app.busy {
         // Turns every other tick of the event loop (50 ms), so a slow
         // cluster shows a moving spinner, never a frozen screen.

@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use crate::engine::install::DryRun;
 use crate::engine::plan::PreviewOptions;
 use crate::engine::{Engine, InstallOptions, RollbackOptions, UninstallOptions, UpgradeOptions};
 use crate::gotmpl::Entries;
+use crate::render::post::PostRenderer;
 
 use super::app::{Change, ChangeKind, Confirm, Done, Request, Response};
 
@@ -30,6 +32,19 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// the namespace it starts in.
 pub type Connect =
     Box<dyn Fn(String) -> LocalBoxFuture<'static, Result<(Engine, String), String>> + Send>;
+
+/// What the worker needs besides the engine.
+#[derive(Default)]
+pub struct Setup {
+    /// How `:ctx NAME` opens another context; `None` where there are none.
+    pub connect: Option<Connect>,
+    /// Chained after rendering for the TUI's installs and upgrades
+    /// (`wheelhouse --post-renderer PATH`).
+    pub post_renderer: Option<Shared>,
+}
+
+/// A post-renderer as the engine's options hold one.
+type Shared = Arc<dyn PostRenderer + Send + Sync>;
 
 /// How long the watch waits before asking again after the storage refused.
 const WATCH_RETRY: Duration = Duration::from_secs(5);
@@ -47,7 +62,7 @@ struct State {
     /// The engine requests run on; `:ctx` replaces it (running requests
     /// keep the one they started with).
     engine: RefCell<Rc<Engine>>,
-    connect: Option<Connect>,
+    setup: Setup,
     /// The watch in place, stopped when another is asked for.
     watch: RefCell<Option<tokio::task::JoinHandle<()>>>,
     answers: mpsc::Sender<Response>,
@@ -55,9 +70,9 @@ struct State {
 }
 
 impl Worker {
-    /// Starts the worker thread with `engine`; without `connect`, `:ctx`
-    /// says there are no other contexts.
-    pub fn start(engine: Engine, connect: Option<Connect>) -> std::io::Result<Worker> {
+    /// Starts the worker thread with `engine`; without `setup.connect`,
+    /// `:ctx` says there are no other contexts.
+    pub fn start(engine: Engine, setup: Setup) -> std::io::Result<Worker> {
         let (requests_tx, mut requests) = async_mpsc::unbounded_channel::<Request>();
         let (answers_tx, answers) = mpsc::channel();
         let cancel = Cancel::new();
@@ -71,7 +86,7 @@ impl Worker {
                 .spawn(move || {
                     let state = Rc::new(State {
                         engine: RefCell::new(Rc::new(engine)),
-                        connect,
+                        setup,
                         watch: RefCell::new(None),
                         answers: answers_tx,
                         cancel,
@@ -132,7 +147,7 @@ fn dispatch(state: &Rc<State>, request: Request) {
         Request::Context(context) => {
             let state = state.clone();
             tokio::task::spawn_local(async move {
-                let response = match &state.connect {
+                let response = match &state.setup.connect {
                     None => Err("there are no other contexts here (no kubeconfig)".to_string()),
                     Some(connect) => connect(context.clone()).await.map(|(engine, namespace)| {
                         *state.engine.borrow_mut() = Rc::new(engine);
@@ -143,13 +158,14 @@ fn dispatch(state: &Rc<State>, request: Request) {
             });
         }
         request => {
-            let (engine, answers, cancel) = (
+            let (engine, answers, cancel, post_renderer) = (
                 state.engine.borrow().clone(),
                 state.answers.clone(),
                 state.cancel.clone(),
+                state.setup.post_renderer.clone(),
             );
             tokio::task::spawn_local(async move {
-                let response = run(&engine, request, &answers, &cancel).await;
+                let response = run(&engine, request, &answers, &cancel, &post_renderer).await;
                 // The UI may have quit meanwhile.
                 let _ = answers.send(response);
             });
@@ -190,6 +206,7 @@ async fn run(
     request: Request,
     answers: &mpsc::Sender<Response>,
     cancel: &Cancel,
+    post_renderer: &Option<Shared>,
 ) -> Response {
     match request {
         Request::Releases { namespace } => Response::Releases(
@@ -379,7 +396,7 @@ async fn run(
                     .map_err(|e| e.to_string()),
             )
         }
-        Request::Plan(change) => Response::Confirm(plan(engine, &change).await.map(
+        Request::Plan(change) => Response::Confirm(plan(engine, &change, post_renderer).await.map(
             |(question, about, preview)| {
                 Box::new(Confirm {
                     question,
@@ -395,14 +412,14 @@ async fn run(
             let result = with_progress(answers, |progress| async move {
                 match change.kind {
                     ChangeKind::Install => {
-                        let options = install_options(&change)?;
+                        let options = install_options(&change, post_renderer)?;
                         engine
                             .install(&options, &progress, cancel)
                             .await
                             .map_err(|e| e.to_string())
                     }
                     ChangeKind::Upgrade => {
-                        let options = upgrade_options(&change)?;
+                        let options = upgrade_options(&change, post_renderer)?;
                         engine
                             .upgrade(&options, &progress, cancel)
                             .await
@@ -468,11 +485,15 @@ async fn run(
 /// What an install or upgrade would do: the question, the preview's
 /// title and the preview. An upgrade shows the same plan as `wheelhouse
 /// diff upgrade`; an install, the objects a server-side dry run accepted.
-async fn plan(engine: &Engine, change: &Change) -> Result<(String, String, String), String> {
+async fn plan(
+    engine: &Engine,
+    change: &Change,
+    post_renderer: &Option<Shared>,
+) -> Result<(String, String, String), String> {
     let Change { name, chart, .. } = change;
     match change.kind {
         ChangeKind::Upgrade => {
-            let options = upgrade_options(change)?;
+            let options = upgrade_options(change, post_renderer)?;
             let plan = engine
                 .plan_upgrade(&options)
                 .await
@@ -484,7 +505,7 @@ async fn plan(engine: &Engine, change: &Change) -> Result<(String, String, Strin
             ))
         }
         ChangeKind::Install => {
-            let mut options = install_options(change)?;
+            let mut options = install_options(change, post_renderer)?;
             options.dry_run = DryRun::Server;
             let release = engine
                 .install(&options, &Progress::default(), &Cancel::new())
@@ -533,20 +554,28 @@ fn values_of(change: &Change) -> Result<Entries, String> {
         .map_err(|e| format!("values {:?}: {e}", change.set))
 }
 
-fn install_options(change: &Change) -> Result<InstallOptions, String> {
+fn install_options(
+    change: &Change,
+    post_renderer: &Option<Shared>,
+) -> Result<InstallOptions, String> {
     Ok(InstallOptions {
         namespace: Some(change.namespace.clone()).filter(|ns| !ns.is_empty()),
         values: values_of(change)?,
+        post_renderer: post_renderer.clone(),
         ..InstallOptions::new(&change.name, &change.chart)
     })
 }
 
 /// The upgrade the TUI asks for: edited values are the release's whole
 /// values; `--set` ones go over the current values.
-fn upgrade_options(change: &Change) -> Result<UpgradeOptions, String> {
+fn upgrade_options(
+    change: &Change,
+    post_renderer: &Option<Shared>,
+) -> Result<UpgradeOptions, String> {
     Ok(UpgradeOptions {
         namespace: Some(change.namespace.clone()),
         values: values_of(change)?,
+        post_renderer: post_renderer.clone(),
         reset_values: change.yaml.is_some(),
         reuse_values: change.yaml.is_none(),
         ..UpgradeOptions::new(&change.name, &change.chart)

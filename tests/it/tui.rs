@@ -231,7 +231,7 @@ async fn recover_and_uninstall_through_the_engine() {
     use wheelhouse::release::Status;
     use wheelhouse::storage::{Secrets, Storage};
     use wheelhouse::tui::app::{App, Popup};
-    use wheelhouse::tui::worker::Worker;
+    use wheelhouse::tui::worker::{Setup, Worker};
 
     const NS: &str = "tui-actions";
     let client = SANDBOX.client().await;
@@ -261,7 +261,7 @@ async fn recover_and_uninstall_through_the_engine() {
     }
 
     tokio::task::spawn_blocking(move || {
-        let worker = Worker::start(engine, None).unwrap();
+        let worker = Worker::start(engine, Setup::default()).unwrap();
         let mut app = App::new(Some(NS.to_string()), 0);
         worker.send(app.start());
         settle(&mut app, &worker);
@@ -323,7 +323,7 @@ async fn upgrade_after_reviewing_its_preview() {
     use wheelhouse::release::Status;
     use wheelhouse::storage::{Secrets, Storage};
     use wheelhouse::tui::app::{App, Popup};
-    use wheelhouse::tui::worker::Worker;
+    use wheelhouse::tui::worker::{Setup, Worker};
 
     const NS: &str = "tui-upgrade";
     let client = SANDBOX.client().await;
@@ -343,7 +343,7 @@ async fn upgrade_after_reviewing_its_preview() {
             "--set",
             "replicas=2",
         ]);
-        let worker = Worker::start(engine, None).unwrap();
+        let worker = Worker::start(engine, Setup::default()).unwrap();
         let mut app = App::new(Some(NS.to_string()), 0);
         worker.send(app.start());
         settle(&mut app, &worker);
@@ -399,7 +399,7 @@ async fn upgrade_after_reviewing_its_preview() {
     let engine = sandbox_engine(&SANDBOX.client().await, NS);
     let chart_path = dir.path().join("web").to_string_lossy().into_owned();
     tokio::task::spawn_blocking(move || {
-        let worker = Worker::start(engine, None).unwrap();
+        let worker = Worker::start(engine, Setup::default()).unwrap();
         let mut app = App::new(Some(NS.to_string()), 0);
         worker.send(app.start());
         settle(&mut app, &worker);
@@ -428,7 +428,7 @@ async fn upgrade_after_reviewing_its_preview() {
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_shows_what_was_changed_by_hand() {
     use wheelhouse::tui::app::{App, Screen};
-    use wheelhouse::tui::worker::Worker;
+    use wheelhouse::tui::worker::{Setup, Worker};
 
     const NS: &str = "tui-drift";
     let client = SANDBOX.client().await;
@@ -441,7 +441,7 @@ async fn drift_shows_what_was_changed_by_hand() {
         Wheelhouse::new(&kubeconfig)
             .driver("secret")
             .ok(&["install", "web", &chart, "-n", NS]);
-        let worker = Worker::start(engine, None).unwrap();
+        let worker = Worker::start(engine, Setup::default()).unwrap();
         let mut app = App::new(Some(NS.to_string()), 0);
         worker.send(app.start());
         settle(&mut app, &worker);
@@ -560,7 +560,7 @@ async fn install_after_reviewing_what_it_creates() {
     use wheelhouse::release::Status;
     use wheelhouse::storage::{Secrets, Storage};
     use wheelhouse::tui::app::{App, Popup};
-    use wheelhouse::tui::worker::Worker;
+    use wheelhouse::tui::worker::{Setup, Worker};
 
     const NS: &str = "tui-install";
     let client = SANDBOX.client().await;
@@ -570,7 +570,7 @@ async fn install_after_reviewing_what_it_creates() {
     let engine = sandbox_engine(&client, "default");
     let checker = Storage::new(Box::new(Secrets::new(client)));
     tokio::task::spawn_blocking(move || {
-        let worker = Worker::start(engine, None).unwrap();
+        let worker = Worker::start(engine, Setup::default()).unwrap();
         let mut app = App::new(Some(NS.to_string()), 0);
         worker.send(app.start());
         settle(&mut app, &worker);
@@ -631,7 +631,7 @@ async fn install_after_reviewing_what_it_creates() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_release_helm_installs_elsewhere_appears_through_the_watch() {
     use wheelhouse::tui::app::App;
-    use wheelhouse::tui::worker::Worker;
+    use wheelhouse::tui::worker::{Setup, Worker};
 
     if without_helm() {
         return;
@@ -644,7 +644,7 @@ async fn a_release_helm_installs_elsewhere_appears_through_the_watch() {
     let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
     let engine = sandbox_engine(&client, NS);
     tokio::task::spawn_blocking(move || {
-        let worker = Worker::start(engine, None).unwrap();
+        let worker = Worker::start(engine, Setup::default()).unwrap();
         let mut app = App::new(Some(NS.to_string()), 0);
         worker.send(app.start());
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -777,4 +777,70 @@ fn the_demo_opens_without_a_kubeconfig() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("there are no other contexts here");
     tmux.keys(&["Escape", "q"]);
+}
+
+/// `wheelhouse --post-renderer PATH`: the TUI's upgrades run it, and the
+/// preview shows what it changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn upgrades_from_the_tui_run_the_post_renderer() {
+    use std::sync::Arc;
+    use wheelhouse::render::post::Exec;
+    use wheelhouse::tui::app::{App, Change, ChangeKind, Popup, Request};
+    use wheelhouse::tui::worker::{Setup, Worker};
+
+    const NS: &str = "tui-post";
+    let client = SANDBOX.client().await;
+    create_namespaces(&client, &[NS]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let engine = sandbox_engine(&client, NS);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/post-renderer/label.sh");
+    let setup = Setup {
+        connect: None,
+        post_renderer: Some(Arc::new(Exec::new(script, Vec::new()).unwrap())),
+    };
+    tokio::task::spawn_blocking(move || {
+        Wheelhouse::new(&kubeconfig)
+            .driver("secret")
+            .ok(&["install", "web", &chart, "-n", NS]);
+        let worker = Worker::start(engine, setup).unwrap();
+        let mut app = App::new(Some(NS.to_string()), 0);
+        worker.send(app.start());
+        settle(&mut app, &worker);
+        worker.send(vec![Request::Plan(Change {
+            kind: ChangeKind::Upgrade,
+            namespace: NS.into(),
+            name: "web".into(),
+            chart: chart.clone(),
+            set: String::new(),
+            yaml: None,
+        })]);
+        app.busy = true;
+        settle(&mut app, &worker);
+        let Some(Popup::Confirm { confirm, .. }) = &app.popup else {
+            panic!("no confirmation: {:?}", app.popup);
+        };
+        assert!(
+            confirm.preview.contains("+++ post-rendered manifest")
+                && confirm.preview.contains("+    post-rendered: \"yes\""),
+            "{}",
+            confirm.preview
+        );
+        key(&mut app, &worker, 'y');
+        drop(worker);
+    })
+    .await
+    .unwrap();
+    let live = kube::Api::<k8s_openapi::api::core::v1::ConfigMap>::namespaced(client, NS)
+        .get("web")
+        .await
+        .unwrap();
+    assert_eq!(
+        live.metadata
+            .labels
+            .unwrap_or_default()
+            .get("post-rendered"),
+        Some(&"yes".to_string())
+    );
 }
