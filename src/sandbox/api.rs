@@ -173,7 +173,96 @@ pub enum ApiResponse {
         body: String,
     },
     Watch(Box<WatchPlan>),
+    /// A list whose items are the store's own objects, shared, not copied:
+    /// serialised once the cluster's lock is released.
+    List(Box<ListBody>),
 }
+
+/// The body of a list answer: `{"apiVersion", "items", "kind", "metadata"}`
+/// with each item shown as `view` says.
+#[derive(Debug)]
+pub struct ListBody {
+    pub kind: String,
+    pub api_version: String,
+    pub metadata: Value,
+    pub items: Vec<Arc<Value>>,
+    pub view: ItemView,
+}
+
+/// How a list shows each stored object.
+#[derive(Debug)]
+pub enum ItemView {
+    /// `as=PartialObjectMetadata`: only the metadata.
+    Metadata,
+    /// The whole object, with the apiVersion and kind it is served as.
+    Served { api_version: String, kind: String },
+}
+
+impl serde::Serialize for ListBody {
+    /// Keys in the order a `serde_json::Map` keeps them (sorted), so the
+    /// bytes are those of the same answer built as a `Value`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let items: Vec<Item> = self
+            .items
+            .iter()
+            .map(|object| Item {
+                object,
+                view: &self.view,
+            })
+            .collect();
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("apiVersion", &self.api_version)?;
+        map.serialize_entry("items", &items)?;
+        map.serialize_entry("kind", &self.kind)?;
+        map.serialize_entry("metadata", &self.metadata)?;
+        map.end()
+    }
+}
+
+struct Item<'a> {
+    object: &'a Value,
+    view: &'a ItemView,
+}
+
+impl serde::Serialize for Item<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let empty = serde_json::Map::new();
+        let fields = self.object.as_object().unwrap_or(&empty);
+        match self.view {
+            ItemView::Metadata => {
+                let mut map = serializer.serialize_map(Some(3))?;
+                map.serialize_entry("apiVersion", META_V1)?;
+                map.serialize_entry("kind", "PartialObjectMetadata")?;
+                match fields.get("metadata") {
+                    Some(metadata) => map.serialize_entry("metadata", metadata)?,
+                    None => map.serialize_entry("metadata", &empty)?,
+                }
+                map.end()
+            }
+            ItemView::Served { api_version, kind } => {
+                let own = fields
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "apiVersion" && k.as_str() != "kind");
+                let api_version = Value::String(api_version.clone());
+                let kind = Value::String(kind.clone());
+                let mut entries: Vec<(&str, &Value)> = own.map(|(k, v)| (k.as_str(), v)).collect();
+                entries.push(("apiVersion", &api_version));
+                entries.push(("kind", &kind));
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// The group/version of `PartialObjectMetadata` and its list.
+pub const META_V1: &str = "meta.k8s.io/v1";
 
 impl ApiResponse {
     pub fn json(code: u16, body: Value) -> ApiResponse {

@@ -1,11 +1,14 @@
 //! Reads: list (selectors, paging, server-side tables), watch planning, and
 //! deletecollection, which lists before it deletes.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::api::{ApiRequest, ApiResponse, Cluster, DeleteOptions, served};
+use super::api::{
+    ApiRequest, ApiResponse, Cluster, DeleteOptions, ItemView, ListBody, META_V1, served,
+};
 use super::registry::base64_encode;
 use super::resources::ResourceType;
 use super::selector::FieldSelector;
@@ -67,7 +70,7 @@ pub(super) fn list(
             if next.is_none() {
                 next = items
                     .last()
-                    .map(|(k, _): &((String, String), &Value)| k.clone());
+                    .map(|(k, _): &((String, String), &Arc<Value>)| k.clone());
             }
             if selective {
                 break;
@@ -78,16 +81,6 @@ pub(super) fn list(
         items.push((key.clone(), obj));
     }
     let metadata_only = req.wants_metadata();
-    let items: Vec<Value> = items
-        .into_iter()
-        .map(|(_, obj)| match metadata_only {
-            true => partial_metadata(obj),
-            false => served(rt, obj),
-        })
-        .collect();
-    if req.wants_table() {
-        return Ok(ApiResponse::json(200, table(rt, &items, rv)));
-    }
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if let Some((n, name)) = next {
         meta["continue"] = json!(encode_continue(&n, &name));
@@ -99,15 +92,31 @@ pub(super) fn list(
         true => ("PartialObjectMetadataList".to_owned(), META_V1.to_owned()),
         false => (format!("{}List", rt.kind), rt.api_version()),
     };
-    Ok(ApiResponse::json(
-        200,
-        object([
-            ("kind", Value::String(kind)),
-            ("apiVersion", Value::String(api_version)),
-            ("metadata", meta),
-            ("items", Value::Array(items)),
-        ]),
-    ))
+    if req.wants_table() {
+        let items: Vec<Value> = items
+            .into_iter()
+            .map(|(_, obj)| match metadata_only {
+                true => partial_metadata(obj),
+                false => served(rt, obj),
+            })
+            .collect();
+        return Ok(ApiResponse::json(200, table(rt, &items, rv)));
+    }
+    // The items are shared with the store and written out after the lock
+    // is released: a list of thousands copies nothing.
+    Ok(ApiResponse::List(Box::new(ListBody {
+        kind,
+        api_version,
+        metadata: meta,
+        items: items.into_iter().map(|(_, obj)| Arc::clone(obj)).collect(),
+        view: match metadata_only {
+            true => ItemView::Metadata,
+            false => ItemView::Served {
+                api_version: rt.api_version(),
+                kind: rt.kind.clone(),
+            },
+        },
+    })))
 }
 
 /// A JSON object from owned parts. `json!` would copy every interpolated
@@ -116,8 +125,6 @@ pub(super) fn list(
 fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
     Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
-
-const META_V1: &str = "meta.k8s.io/v1";
 
 /// An object reduced to its metadata, as the apiserver answers
 /// `as=PartialObjectMetadata`.
@@ -442,6 +449,47 @@ pub(super) fn watch(
 mod tests {
     use super::*;
     use crate::sandbox::resources::Registry;
+
+    #[test]
+    fn shared_list_items_serialise_as_the_copied_answer_did() {
+        let secret = json!({
+            "type": "helm.sh/release.v1",
+            "data": {"release": "SDRzSQ=="},
+            "metadata": {"name": "sh.helm.release.v1.web.v1", "labels": {"owner": "helm"}},
+        });
+        let meta = json!({"resourceVersion": "7"});
+        let list = |view| ListBody {
+            kind: "SecretList".into(),
+            api_version: "v1".into(),
+            metadata: meta.clone(),
+            items: vec![Arc::new(secret.clone())],
+            view,
+        };
+        let served = list(ItemView::Served {
+            api_version: "v1".into(),
+            kind: "Secret".into(),
+        });
+        let mut whole = secret.clone();
+        whole["apiVersion"] = json!("v1");
+        whole["kind"] = json!("Secret");
+        let expected =
+            json!({"apiVersion": "v1", "items": [whole], "kind": "SecretList", "metadata": meta});
+        assert_eq!(
+            serde_json::to_string(&served).unwrap(),
+            serde_json::to_string(&expected).unwrap()
+        );
+        let metadata = list(ItemView::Metadata);
+        let expected = json!({
+            "apiVersion": "v1",
+            "items": [partial_metadata(&secret)],
+            "kind": "SecretList",
+            "metadata": meta,
+        });
+        assert_eq!(
+            serde_json::to_string(&metadata).unwrap(),
+            serde_json::to_string(&expected).unwrap()
+        );
+    }
 
     #[test]
     fn tables_show_the_usual_columns() {
