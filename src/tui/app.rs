@@ -417,6 +417,8 @@ pub struct App {
     pub hits: Cell<Hits>,
     /// Ticks of the event loop so far; turns the busy spinner.
     pub ticks: u64,
+    /// The error reading the releases last ended in, until one succeeds.
+    pub failing: Option<String>,
     /// How far the help popup is scrolled.
     pub help_scroll: usize,
     /// The detail text last shown, so computed values and masking are not
@@ -478,6 +480,7 @@ impl App {
             stale: false,
             hits: Cell::new(Hits::default()),
             ticks: 0,
+            failing: None,
             help_scroll: 0,
             detail_cache: RefCell::new(None),
         }
@@ -587,6 +590,7 @@ impl App {
         }
         match response {
             Response::Releases(Ok(releases)) => {
+                self.failing = None;
                 self.releases = releases;
                 let count = self.visible().len();
                 self.selected = self.selected.min(count.saturating_sub(1));
@@ -648,8 +652,16 @@ impl App {
                 self.namespace_row = 0;
                 return self.start();
             }
-            Response::Releases(Err(e))
-            | Response::History(Err(e))
+            // A refresh failing again as before goes to the activity
+            // lines: the panel is shown once, not every 2 s.
+            Response::Releases(Err(e)) if self.failing.as_ref() == Some(&e) => {
+                self.say(format!("still failing: {e}"));
+            }
+            Response::Releases(Err(e)) => {
+                self.failing = Some(e.clone());
+                self.popup = Some(Popup::Error(e));
+            }
+            Response::History(Err(e))
             | Response::Confirm(Err(e))
             | Response::Text(Err(e))
             | Response::Context(Err(e))
@@ -1399,6 +1411,31 @@ mod tests {
         assert!(app.tick(105).is_empty(), "busy until answered");
         app.respond(Response::Releases(Ok(Vec::new())));
         assert_eq!(app.tick(105).len(), 2);
+        // With a watch, only a change (or the 30 s safety net) reads again.
+        app.respond(Response::Releases(Ok(Vec::new())));
+        app.respond(Response::Watching(true));
+        assert!(app.tick(110).is_empty());
+        app.respond(Response::Changed);
+        assert!(!app.busy, "the watch speaks on the side");
+        assert_eq!(app.tick(110).len(), 2);
+        app.respond(Response::Releases(Ok(Vec::new())));
+        assert!(app.tick(139).is_empty());
+        assert_eq!(app.tick(140).len(), 2);
+    }
+
+    #[test]
+    fn a_refresh_failing_the_same_way_again_does_not_pop_up_again() {
+        let mut app = App::new(None, 100);
+        app.start();
+        app.respond(Response::Releases(Err("connection refused".into())));
+        assert_eq!(app.popup, Some(Popup::Error("connection refused".into())));
+        app.popup = None;
+        app.respond(Response::Releases(Err("connection refused".into())));
+        assert_eq!(app.popup, None);
+        assert_eq!(app.log, ["still failing: connection refused"]);
+        app.respond(Response::Releases(Ok(Vec::new())));
+        app.respond(Response::Releases(Err("connection refused".into())));
+        assert!(app.popup.is_some(), "a new failure after a success shows");
     }
 
     #[test]
