@@ -405,6 +405,39 @@ async fn scans_page_through_more_records_than_one_page() {
     assert_eq!(history.len(), 10);
 }
 
+/// `latest` over all namespaces fetches a namespace's bodies as soon as the
+/// listing has moved past it; every release still comes back once, at its
+/// highest revision, whichever page its revisions were on.
+#[tokio::test]
+async fn latest_across_namespaces_and_pages() {
+    let c = client().await;
+    let names = ["spread-a", "spread-b", "spread-c"];
+    create_namespaces(&c, &names).await;
+    let driver = kube_driver("secret", c.clone());
+    let plan = SeedPlan {
+        namespaces: names.iter().map(|n| n.to_string()).collect(),
+        releases: 300,
+        revisions: 3,
+        concurrency: 8,
+    };
+    assert_eq!(seed(driver.as_ref(), &plan).await.unwrap(), 900);
+    let storage = Storage::new(driver);
+    let (latest, skipped) = storage.latest(None).await.unwrap();
+    assert!(skipped.is_empty());
+    let ours: Vec<_> = latest
+        .iter()
+        .filter(|r| r.namespace.starts_with("spread-"))
+        .collect();
+    assert_eq!(ours.len(), 300);
+    for name in names {
+        assert_eq!(ours.iter().filter(|r| r.namespace == name).count(), 100);
+    }
+    assert!(
+        ours.iter()
+            .all(|r| r.version == 3 && r.status() == Status::Deployed)
+    );
+}
+
 fn helm(driver: &str, ns: &str, args: &[&str]) -> Value {
     HelmRef::new(SANDBOX.kubeconfig(), driver, ns).ok(args)
 }
