@@ -23,7 +23,7 @@ use std::fmt::Debug;
 use std::marker::PhantomData;
 
 use async_trait::async_trait;
-use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::stream::{self, StreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ByteString, NamespaceResourceScope};
@@ -276,24 +276,6 @@ impl<K: RecordObject> KubeRecords<K> {
                     .collect())
             }
         }
-    }
-
-    /// One page of the records' metadata (labels, no bodies).
-    async fn labels_page(
-        &self,
-        url: &str,
-        namespace: &str,
-        params: &ListParams,
-    ) -> Result<LabelsPage, StorageError> {
-        let request = kube::core::Request::new(url)
-            .list_metadata(params)
-            .map_err(|e| {
-                failure::<K>(Op::List, None, namespace, 0, kube::Error::BuildRequest(e))
-            })?;
-        self.client
-            .request(request)
-            .await
-            .map_err(|e| failure::<K>(Op::List, None, namespace, 0, e))
     }
 
     /// Reads one object; `None` when it does not exist.
@@ -587,139 +569,63 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
     async fn latest(&self, query: &Query) -> Result<Vec<StoredRecord>, StorageError> {
         let selector = selector(query)?;
         let namespace = query.namespace.clone().unwrap_or_default();
-        let listing = Listing {
-            url: K::url_path(&(), query.namespace.as_deref()),
-            namespace: namespace.clone(),
-            params: Some(ListParams::default().labels(&selector).limit(PAGE_SIZE)),
-            chosen: BTreeMap::new(),
-            sent: BTreeMap::new(),
-            ready: Vec::new(),
-        };
-        // Lists come in (namespace, name) order, as etcd keeps them, so a
-        // namespace the listing has moved past is complete: its bodies are
-        // fetched while later pages are still being listed.
-        let mut listing = listing;
-        let mut in_flight = FuturesUnordered::new();
-        let mut fetched = Vec::new();
+        let url = K::url_path(&(), query.namespace.as_deref());
+        // Per release: the highest revision's header, and whether its labels
+        // (not just its object name) placed it, so a label query finds it.
+        let mut chosen: BTreeMap<(String, String), (RecordHeader, bool)> = BTreeMap::new();
+        let mut params = ListParams::default().labels(&selector).limit(PAGE_SIZE);
         loop {
-            while in_flight.len() < FETCH_CONCURRENCY {
-                match listing.ready.pop() {
-                    Some(fetch) => in_flight.push(self.fetch(fetch)),
-                    None => break,
-                }
-            }
-            let Some(params) = listing.params.take() else {
-                match in_flight.next().await {
-                    Some(done) => {
-                        fetched.push(done?);
-                        continue;
-                    }
-                    None => break,
-                }
-            };
-            // The next page is asked for while bodies already chosen arrive.
-            let page = {
-                let request = self.labels_page(&listing.url, &listing.namespace, &params);
-                tokio::pin!(request);
-                loop {
-                    tokio::select! {
-                        page = &mut request => break page?,
-                        Some(done) = in_flight.next(), if !in_flight.is_empty() => {
-                            fetched.push(done?)
-                        }
+            let request = kube::core::Request::new(url.as_str())
+                .list_metadata(&params)
+                .map_err(|e| {
+                    failure::<K>(Op::List, None, &namespace, 0, kube::Error::BuildRequest(e))
+                })?;
+            let page: LabelsPage = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| failure::<K>(Op::List, None, &namespace, 0, e))?;
+            for object in page.items {
+                let meta = object.metadata;
+                let key = meta.name.unwrap_or_default();
+                let ns = meta.namespace.unwrap_or_else(|| namespace.clone());
+                let labels = meta.labels.unwrap_or_default();
+                let by_labels = RecordHeader::from_labels(&key, &ns, &labels);
+                let labelled = by_labels.is_some();
+                let found = by_labels.unwrap_or_else(|| RecordHeader::from_key(&key, &ns, &labels));
+                let id = (found.namespace.clone(), found.name.clone());
+                match chosen.get(&id) {
+                    Some((seen, _)) if seen.version >= found.version => {}
+                    _ => {
+                        chosen.insert(id, (found, labelled));
                     }
                 }
-            };
-            let last = page.items.last().and_then(|o| o.metadata.namespace.clone());
-            listing.params = page
-                .metadata
-                .continue_token
-                .clone()
-                .filter(|t| !t.is_empty())
-                .map(|token| params.continue_token(&token));
-            listing.add(page);
-            match (&listing.params, last) {
-                (None, _) => listing.release(None),
-                (Some(_), Some(last)) => listing.release(Some(&last)),
-                // An empty page that goes on: nothing is known complete.
-                (Some(_), None) => {}
+            }
+            match page.metadata.continue_token {
+                Some(token) if !token.is_empty() => params = params.continue_token(&token),
+                _ => break,
             }
         }
-        // A record deleted since the listing is simply gone. Should a server
-        // list out of order, a release may have been fetched twice: the
-        // highest revision stands.
-        let mut latest: BTreeMap<(String, String), StoredRecord> = BTreeMap::new();
-        for record in fetched.into_iter().flatten() {
-            let id = (record.header.namespace.clone(), record.header.name.clone());
-            match latest.get(&id) {
-                Some(seen) if seen.header.version >= record.header.version => {}
-                _ => {
-                    latest.insert(id, record);
-                }
-            }
-        }
-        Ok(latest.into_values().collect())
-    }
-}
 
-/// The state of `latest`'s listing: the page to ask for next, the highest
-/// revision seen of each release (and whether its labels placed it, so a
-/// label query finds it), what was sent to be fetched, and fetches ready.
-struct Listing {
-    url: String,
-    namespace: String,
-    params: Option<ListParams>,
-    chosen: BTreeMap<(String, String), (RecordHeader, bool)>,
-    sent: BTreeMap<(String, String), i64>,
-    ready: Vec<Fetch>,
-}
-
-impl Listing {
-    fn add(&mut self, page: LabelsPage) {
-        for object in page.items {
-            let meta = object.metadata;
-            let key = meta.name.unwrap_or_default();
-            let ns = meta.namespace.unwrap_or_else(|| self.namespace.clone());
-            let labels = meta.labels.unwrap_or_default();
-            let by_labels = RecordHeader::from_labels(&key, &ns, &labels);
-            let labelled = by_labels.is_some();
-            let found = by_labels.unwrap_or_else(|| RecordHeader::from_key(&key, &ns, &labels));
-            let id = (found.namespace.clone(), found.name.clone());
-            match self.chosen.get(&id) {
-                Some((seen, _)) if seen.version >= found.version => {}
-                _ => {
-                    self.chosen.insert(id, (found, labelled));
-                }
-            }
-        }
-    }
-
-    /// Turns the chosen records of every namespace before `until` (all of
-    /// them when `None`) into fetches, unless sent already at that revision.
-    /// Releases at the same revision in a namespace come in one label query
-    /// (`version=V,name in (...)`), a few requests instead of one per
-    /// release; records only their object name places are read one by one.
-    fn release(&mut self, until: Option<&str>) {
+        // Bodies: releases at the same revision in a namespace come in one
+        // label query (`version=V,name in (...)`), a few requests instead of
+        // one per release; records only their object name places are read
+        // one by one.
         let mut batches: BTreeMap<(String, i64), Vec<RecordHeader>> = BTreeMap::new();
-        for (id, (header, labelled)) in &self.chosen {
-            if until.is_some_and(|until| id.0.as_str() >= until) {
-                break;
-            }
-            if self.sent.get(id).is_some_and(|v| *v >= header.version) {
-                continue;
-            }
-            self.sent.insert(id.clone(), header.version);
+        let mut singles = Vec::new();
+        for (header, labelled) in chosen.into_values() {
             match labelled {
                 true => batches
                     .entry((header.namespace.clone(), header.version))
                     .or_default()
-                    .push(header.clone()),
-                false => self.ready.push(Fetch::One(header.clone())),
+                    .push(header),
+                false => singles.push(header),
             }
         }
+        let mut fetches: Vec<Fetch> = singles.into_iter().map(Fetch::One).collect();
         for ((ns, version), headers) in batches {
             for chunk in headers.chunks(NAMES_PER_QUERY) {
-                self.ready.push(Fetch::Batch {
+                fetches.push(Fetch::Batch {
                     namespace: ns.clone(),
                     version,
                     keys: chunk.iter().map(|h| h.key.clone()).collect(),
@@ -727,6 +633,17 @@ impl Listing {
                 });
             }
         }
+        let fetched: Vec<Result<Vec<StoredRecord>, StorageError>> = stream::iter(fetches)
+            .map(|fetch| self.fetch(fetch))
+            .buffered(FETCH_CONCURRENCY)
+            .collect()
+            .await;
+        let mut records = Vec::new();
+        for batch in fetched {
+            // A record deleted since the listing is simply gone.
+            records.extend(batch?);
+        }
+        Ok(records)
     }
 }
 
@@ -740,66 +657,6 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
-    }
-
-    fn page(items: &[(&str, &str, i64)]) -> LabelsPage {
-        let items: Vec<serde_json::Value> = items
-            .iter()
-            .map(|(ns, name, version)| {
-                serde_json::json!({"metadata": {
-                    "name": record_key(name, *version),
-                    "namespace": ns,
-                    "labels": {"owner": "helm", "name": name, "status": "deployed", "version": version.to_string()},
-                }})
-            })
-            .collect();
-        serde_json::from_value(serde_json::json!({ "items": items })).unwrap()
-    }
-
-    fn listing() -> Listing {
-        Listing {
-            url: String::new(),
-            namespace: String::new(),
-            params: None,
-            chosen: BTreeMap::new(),
-            sent: BTreeMap::new(),
-            ready: Vec::new(),
-        }
-    }
-
-    fn fetched(listing: &mut Listing) -> Vec<(String, i64, Vec<String>)> {
-        let mut out: Vec<_> = listing
-            .ready
-            .drain(..)
-            .map(|f| match f {
-                Fetch::Batch {
-                    namespace,
-                    version,
-                    names,
-                    ..
-                } => (namespace, version, names),
-                Fetch::One(h) => (h.namespace, h.version, vec![h.name]),
-            })
-            .collect();
-        out.sort();
-        out
-    }
-
-    #[test]
-    fn namespaces_the_listing_moved_past_are_fetched_and_late_revisions_again() {
-        let mut listing = listing();
-        listing.add(page(&[("a", "x", 1), ("a", "x", 2), ("b", "y", 1)]));
-        listing.release(Some("b"));
-        assert_eq!(fetched(&mut listing), [("a".into(), 2, vec!["x".into()])]);
-        // A server listing out of order: a higher revision of a release
-        // already sent is fetched again; nothing is sent twice at one revision.
-        listing.add(page(&[("b", "y", 2), ("a", "x", 3)]));
-        listing.release(Some("b"));
-        assert_eq!(fetched(&mut listing), [("a".into(), 3, vec!["x".into()])]);
-        listing.release(None);
-        assert_eq!(fetched(&mut listing), [("b".into(), 2, vec!["y".into()])]);
-        listing.release(None);
-        assert!(listing.ready.is_empty());
     }
 
     #[test]
