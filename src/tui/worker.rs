@@ -408,7 +408,7 @@ async fn run(
             },
         )),
         Request::Apply(change) => {
-            let name = change.name.clone();
+            let (name, kind) = (change.name.clone(), change.kind);
             let result = with_progress(answers, |progress| async move {
                 match change.kind {
                     ChangeKind::Install => {
@@ -431,10 +431,9 @@ async fn run(
             Response::Done(result.map(|r| Done {
                 message: format!(
                     "{name} {}: revision {} {}",
-                    if r.version == 1 {
-                        "installed"
-                    } else {
-                        "upgraded"
+                    match kind {
+                        ChangeKind::Install => "installed",
+                        ChangeKind::Upgrade => "upgraded",
                     },
                     r.version,
                     r.status().as_str()
