@@ -423,7 +423,11 @@ async fn latest_across_namespaces_and_pages() {
     assert_eq!(seed(driver.as_ref(), &plan).await.unwrap(), 900);
     let storage = Storage::new(driver);
     let (latest, skipped) = storage.latest(None).await.unwrap();
-    assert!(skipped.is_empty());
+    // Other tests share the sandbox, some with records made unreadable.
+    assert!(
+        skipped.iter().all(|s| !s.namespace.starts_with("spread-")),
+        "{skipped:?}"
+    );
     let ours: Vec<_> = latest
         .iter()
         .filter(|r| r.namespace.starts_with("spread-"))
