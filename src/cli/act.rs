@@ -131,16 +131,8 @@ pub struct ApplyArgs {
     /// If set, disables JSON schema validation
     #[arg(long)]
     pub skip_schema_validation: bool,
-    /// The path to an executable to be used for post rendering. If it exists in $PATH, the binary will be used, otherwise it will try to look for the executable at the given path
-    #[arg(long, value_name = "PATH")]
-    pub post_renderer: Option<String>,
-    /// An argument to the post-renderer (can specify multiple)
-    #[arg(
-        long = "post-renderer-args",
-        value_name = "ARG",
-        requires = "post_renderer"
-    )]
-    pub post_renderer_args: Vec<String>,
+    #[command(flatten)]
+    pub post_rendering: PostRendererArgs,
     /// Force server-side apply conflicts to be taken over
     #[arg(long)]
     pub force_conflicts: bool,
@@ -174,17 +166,33 @@ pub(crate) fn labels(items: &[String]) -> anyhow::Result<BTreeMap<String, String
         .collect()
 }
 
-/// The post-renderer `--post-renderer` names.
-pub(crate) fn post_renderer(
-    binary: &Option<String>,
-    args: &[String],
-) -> anyhow::Result<Option<Arc<dyn PostRenderer + Send + Sync>>> {
-    Ok(match binary {
-        Some(binary) => {
-            Some(Arc::new(Exec::new(binary, args.to_vec())?) as Arc<dyn PostRenderer + Send + Sync>)
-        }
-        None => None,
-    })
+/// `--post-renderer` and `--post-renderer-args`, as `install`, `upgrade`,
+/// `template` and the TUI take them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PostRendererArgs {
+    /// The path to an executable to be used for post rendering. If it exists in $PATH, the binary will be used, otherwise it will try to look for the executable at the given path
+    #[arg(long, value_name = "PATH")]
+    pub post_renderer: Option<String>,
+    /// An argument to the post-renderer (can specify multiple)
+    #[arg(
+        long = "post-renderer-args",
+        value_name = "ARG",
+        requires = "post_renderer"
+    )]
+    pub post_renderer_args: Vec<String>,
+}
+
+impl PostRendererArgs {
+    /// The post-renderer named, if any.
+    pub(crate) fn build(&self) -> anyhow::Result<Option<Arc<dyn PostRenderer + Send + Sync>>> {
+        Ok(match &self.post_renderer {
+            Some(binary) => Some(
+                Arc::new(Exec::new(binary, self.post_renderer_args.clone())?)
+                    as Arc<dyn PostRenderer + Send + Sync>,
+            ),
+            None => None,
+        })
+    }
 }
 
 /// Go's `time.ParseDuration` for `--timeout` (`300s`, `5m0s`, `1h2m`,

@@ -111,7 +111,7 @@ impl InstallArgs {
             skip_crds: a.skip_crds,
             no_hooks: a.no_hooks,
             skip_schema_validation: a.skip_schema_validation,
-            post_renderer: act::post_renderer(&a.post_renderer, &a.post_renderer_args)?,
+            post_renderer: a.post_rendering.build()?,
             server_side: self.server_side.unwrap_or(false),
             force_conflicts: a.force_conflicts,
         })

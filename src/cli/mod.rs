@@ -45,8 +45,9 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// For the TUI's installs and upgrades.
     #[command(flatten)]
-    pub tui: tui::TuiArgs,
+    pub post_rendering: act::PostRendererArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -155,7 +156,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.global.settings();
     match cli.command {
-        None => tui::run(&settings, &cli.tui),
+        None => tui::run(&settings, &cli.post_rendering),
         Some(Command::Template(args)) => template::run(*args, &settings),
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Completion(args)) => completion::run(&args),

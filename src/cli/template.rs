@@ -8,7 +8,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
@@ -17,7 +16,6 @@ use crate::chart::capabilities::KubeVersion;
 use crate::engine::{TemplateOptions, render_template};
 use crate::gotmpl::Template;
 use crate::render;
-use crate::render::post::{Exec, PostRenderer};
 use crate::render::sort::StreamOptions;
 
 use super::Settings;
@@ -79,16 +77,8 @@ pub struct TemplateArgs {
     /// Specify template used to name the release
     #[arg(long, value_name = "TEMPLATE")]
     pub name_template: Option<String>,
-    /// The path to an executable to be used for post rendering. If it exists in $PATH, the binary will be used, otherwise it will try to look for the executable at the given path
-    #[arg(long, value_name = "PATH")]
-    pub post_renderer: Option<String>,
-    /// An argument to the post-renderer (can specify multiple)
-    #[arg(
-        long = "post-renderer-args",
-        value_name = "ARG",
-        requires = "post_renderer"
-    )]
-    pub post_renderer_args: Vec<String>,
+    #[command(flatten)]
+    pub post_rendering: super::act::PostRendererArgs,
 }
 
 impl TemplateArgs {
@@ -127,11 +117,7 @@ impl TemplateArgs {
         if std::fs::metadata(&chart).is_err() {
             bail!("path {chart:?} not found");
         }
-        let post_renderer = match &self.post_renderer {
-            Some(binary) => Some(Arc::new(Exec::new(binary, self.post_renderer_args)?)
-                as Arc<dyn PostRenderer + Send + Sync>),
-            None => None,
-        };
+        let post_renderer = self.post_rendering.build()?;
         let output_dir = self.output_dir.map(|dir| {
             if self.release_name {
                 dir.join(&release_name)

@@ -11,27 +11,14 @@ use crate::tui::worker::{Connect, Setup};
 use crate::tui::{self, Start, demo};
 
 use super::Settings;
+use super::act::PostRendererArgs;
 
-/// Flags of the TUI itself (no command given).
-#[derive(Debug, clap::Args)]
-pub struct TuiArgs {
-    /// For installs and upgrades made in the TUI: the path to an executable to be used for post rendering (looked up in $PATH when it has no separator); their previews then show the rendered and post-rendered manifests
-    #[arg(long, value_name = "PATH")]
-    pub post_renderer: Option<String>,
-    /// An argument to the post-renderer (can specify multiple)
-    #[arg(
-        long = "post-renderer-args",
-        value_name = "ARG",
-        requires = "post_renderer"
-    )]
-    pub post_renderer_args: Vec<String>,
-}
-
-pub fn run(settings: &Settings, args: &TuiArgs) -> anyhow::Result<()> {
+/// `post_rendering` applies to the installs and upgrades made in the TUI.
+pub fn run(settings: &Settings, post_rendering: &PostRendererArgs) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!("the TUI needs a terminal; for scripts use the commands (`wheelhouse --help`)");
     }
-    let post_renderer = super::act::post_renderer(&args.post_renderer, &args.post_renderer_args)?;
+    let post_renderer = post_rendering.build()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -69,7 +56,7 @@ pub fn run(settings: &Settings, args: &TuiArgs) -> anyhow::Result<()> {
                 namespace: Some(demo::DEMO_NAMESPACE.to_string()),
                 banner: Some(demo::BANNER.to_string()),
                 context: None,
-                post_renderer: args.post_renderer.clone(),
+                post_renderer: post_rendering.post_renderer.clone(),
                 setup: Setup {
                     connect: None,
                     post_renderer,
@@ -85,7 +72,7 @@ pub fn run(settings: &Settings, args: &TuiArgs) -> anyhow::Result<()> {
                 namespace,
                 banner: None,
                 context,
-                post_renderer: args.post_renderer.clone(),
+                post_renderer: post_rendering.post_renderer.clone(),
                 setup: Setup {
                     connect: Some(switch_context(settings)),
                     post_renderer,

@@ -95,7 +95,7 @@ impl UpgradeArgs {
             no_hooks: a.no_hooks,
             skip_crds: a.skip_crds,
             skip_schema_validation: a.skip_schema_validation,
-            post_renderer: act::post_renderer(&a.post_renderer, &a.post_renderer_args)?,
+            post_renderer: a.post_rendering.build()?,
             server_side: server_side(&self.server_side)?,
             force_conflicts: a.force_conflicts,
         })
