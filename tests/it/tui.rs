@@ -82,8 +82,9 @@ impl Tmux {
     }
 
     /// Waits (bounded) until the screen shows `text`; the screen on failure.
+    /// Generous, as a loaded CI machine runs the debug binary slowly.
     fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = self.screen();
             if screen.contains(text) {
