@@ -56,6 +56,7 @@ pub fn run(settings: &Settings, post_rendering: &PostRendererArgs) -> anyhow::Re
                 namespace: Some(demo::DEMO_NAMESPACE.to_string()),
                 banner: Some(demo::BANNER.to_string()),
                 context: None,
+                contexts: Vec::new(),
                 post_renderer: post_rendering.post_renderer.clone(),
                 setup: Setup {
                     connect: None,
@@ -72,6 +73,7 @@ pub fn run(settings: &Settings, post_rendering: &PostRendererArgs) -> anyhow::Re
                 namespace,
                 banner: None,
                 context,
+                contexts: crate::kube::contexts(&kube_settings).unwrap_or_default(),
                 post_renderer: post_rendering.post_renderer.clone(),
                 setup: Setup {
                     connect: Some(switch_context(settings)),

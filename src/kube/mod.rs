@@ -76,6 +76,12 @@ pub async fn connect(settings: &KubeSettings) -> Result<Connection, KubeError> {
     })
 }
 
+/// The names of the kubeconfig's contexts, in the file's order.
+pub fn contexts(settings: &KubeSettings) -> Result<Vec<String>, KubeError> {
+    let (kubeconfig, _) = read_kubeconfig(settings)?;
+    Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect())
+}
+
 fn read_kubeconfig(settings: &KubeSettings) -> Result<(Kubeconfig, String), KubeError> {
     let list = settings
         .kubeconfig

@@ -407,6 +407,8 @@ pub struct App {
     pub config: Config,
     /// The kubeconfig context shown (none on the demo sandbox).
     pub context: Option<String>,
+    /// Every context the kubeconfig names, for `:ctx` alone.
+    pub contexts: Vec<String>,
     /// The post-renderer installs and upgrades use, shown in the header.
     pub post_renderer: Option<String>,
     /// A watch tells of changes to release records, so polling can be rare.
@@ -475,6 +477,7 @@ impl App {
             show_secrets: false,
             config: Config::default(),
             context: None,
+            contexts: Vec::new(),
             post_renderer: None,
             watching: false,
             stale: false,
@@ -1268,6 +1271,29 @@ impl App {
                     Some(ns) => Some(ns.to_string()),
                 })
             }
+            (Some("ctx" | "context"), None) => {
+                let text = if self.contexts.is_empty() {
+                    "(no kubeconfig: this is the demo sandbox)\n".to_string()
+                } else {
+                    self.contexts
+                        .iter()
+                        .map(|c| {
+                            let mark = if self.context.as_ref() == Some(c) {
+                                "*"
+                            } else {
+                                " "
+                            };
+                            format!("{mark} {c}\n")
+                        })
+                        .collect()
+                };
+                self.stack.push(Screen::Diff {
+                    title: "contexts (:ctx NAME switches)".into(),
+                    text,
+                });
+                self.scroll = 0;
+                Vec::new()
+            }
             (Some("ctx" | "context"), Some(context)) => {
                 self.busy = true;
                 vec![Request::Context(context.to_string())]
@@ -1290,7 +1316,7 @@ impl App {
             }
             _ => {
                 self.popup = Some(Popup::Error(format!(
-                    "unknown command {line:?}: try :ns NAME, :ns all, :ctx NAME, :history NAME, :q"
+                    "unknown command {line:?}: try :ns NAME, :ns all, :ctx [NAME], :history NAME, :q"
                 )));
                 Vec::new()
             }
@@ -1311,7 +1337,7 @@ impl App {
             (Action::Back, "back"),
             (
                 Action::Command,
-                "command: :ns NAME, :ns all, :ctx NAME, :history NAME, :q",
+                "command: :ns NAME, :ns all, :ctx [NAME], :history NAME, :q",
             ),
             (Action::Help, "this help"),
         ];

@@ -41,6 +41,8 @@ pub struct Start {
     pub banner: Option<String>,
     /// The kubeconfig context, shown in the header.
     pub context: Option<String>,
+    /// Every context of the kubeconfig.
+    pub contexts: Vec<String>,
     /// `:ctx` and the post-renderer, for the worker.
     pub setup: worker::Setup,
     /// The post-renderer as the user named it, shown in the header.
@@ -56,6 +58,7 @@ pub fn run(start: Start) -> anyhow::Result<()> {
     let mut app = App::new(start.namespace, now);
     app.banner = start.banner;
     app.context = start.context;
+    app.contexts = start.contexts;
     app.post_renderer = start.post_renderer;
     app.config = config;
     app.plain = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -733,6 +733,11 @@ async fn contexts_and_keys_from_the_config_file_in_a_real_terminal() {
             switched.contains("context: other  namespace: tui-ctx"),
             "{switched}"
         );
+        tmux.keys(&["-l", ":ctx"]);
+        tmux.keys(&["Enter"]);
+        let listed = tmux.wait_for("* other");
+        assert!(listed.contains("  wheelhouse-sandbox"), "{listed}");
+        tmux.keys(&["Escape"]);
         tmux.keys(&["Y"]);
         tmux.wait_for("history of ctxrel");
         tmux.keys(&["-l", ":ctx nowhere"]);
