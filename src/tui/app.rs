@@ -1223,7 +1223,9 @@ impl App {
                     request.into_iter().collect()
                 }
                 KeyCode::Down | KeyCode::Char('j') => {
-                    *scroll = scroll.saturating_add(1);
+                    // No further than the preview's last line.
+                    let last = confirm.preview.lines().count().saturating_sub(1);
+                    *scroll = (*scroll + 1).min(last);
                     Vec::new()
                 }
                 KeyCode::Up | KeyCode::Char('k') => {

@@ -1361,6 +1361,11 @@ mod tests {
             alternative: Some(('R', "mark failed, roll back to 1".into(), recover(Some(1)))),
         }))));
         insta::assert_snapshot!("recover_confirmation", screen(&app));
+        press(&mut app, "jjjjj");
+        assert!(
+            matches!(app.popup, Some(Popup::Confirm { scroll: 1, .. })),
+            "the preview scrolls no further than its last line"
+        );
         assert_eq!(press_one(&mut app, 'R'), [recover(Some(1))]);
     }
 
