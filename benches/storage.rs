@@ -17,57 +17,14 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, PostParams};
-use serde_json::json;
-use wheelhouse::kube::{KubeSettings, connect};
-use wheelhouse::storage::seed::{SeedPlan, seed};
-use wheelhouse::storage::{Driver, Query, Secrets, Sql, Storage};
+use wheelhouse::storage::{Secrets, Sql, Storage};
 
-const RELEASES: usize = 1_000;
-const REVISIONS: i64 = 10;
-const NAMESPACES: usize = 10;
+mod common;
 
-fn plan() -> SeedPlan {
-    SeedPlan {
-        namespaces: (0..NAMESPACES).map(|i| format!("bench-{i}")).collect(),
-        releases: RELEASES,
-        revisions: REVISIONS,
-        concurrency: 16,
-    }
-}
-
-/// Seeds the plan unless the first namespace already holds its records.
-async fn seeded(driver: &dyn Driver) {
-    let plan = plan();
-    let present = driver
-        .query(&Query::namespace(Some(&plan.namespaces[0])))
-        .await
-        .expect("the backend answers");
-    let per_namespace = RELEASES / NAMESPACES * REVISIONS as usize;
-    if present.len() >= per_namespace {
-        return;
-    }
-    let written = seed(driver, &plan).await.expect("seeding succeeds");
-    eprintln!(
-        "seeded {written} records through the {} driver",
-        driver.name()
-    );
-}
+use common::{RELEASES, REVISIONS, plan, seeded};
 
 async fn secret_storage(kubeconfig: &str) -> Storage {
-    let settings = KubeSettings {
-        kubeconfig: Some(kubeconfig.into()),
-        ..KubeSettings::default()
-    };
-    let connection = connect(&settings).await.expect("the sandbox's kubeconfig");
-    let namespaces: Api<Namespace> = Api::all(connection.client.clone());
-    for ns in plan().namespaces {
-        let object: Namespace =
-            serde_json::from_value(json!({"metadata": {"name": ns}})).expect("a namespace");
-        // Already there from an earlier run is fine.
-        let _ = namespaces.create(&PostParams::default(), &object).await;
-    }
+    let connection = common::sandbox(kubeconfig).await;
     let driver = Secrets::new(connection.client);
     seeded(&driver).await;
     Storage::new(Box::new(driver))

@@ -22,26 +22,24 @@
 
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, PostParams};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use serde_json::json;
 use wheelhouse::engine::Engine;
 use wheelhouse::kube::cluster::Cluster;
 use wheelhouse::kube::{KubeSettings, connect};
 use wheelhouse::release::Status;
-use wheelhouse::storage::seed::{SeedPlan, sample_release, seed};
-use wheelhouse::storage::{Driver, Query, Secrets, Storage};
+use wheelhouse::storage::seed::sample_release;
+use wheelhouse::storage::{Secrets, Storage};
 use wheelhouse::tui::app::{App, Screen};
 use wheelhouse::tui::view;
 use wheelhouse::tui::worker::{Setup, Worker};
 
-const RELEASES: usize = 1_000;
-const REVISIONS: i64 = 10;
-const NAMESPACES: usize = 10;
+mod common;
+
+use common::{RELEASES, REVISIONS};
+
 /// Fresh starts timed for the first frame and the filled table.
 const STARTS: usize = 9;
 /// Keys timed in each of the two key-latency cases.
@@ -50,15 +48,6 @@ const KEYS: usize = 300;
 const DIFF_LINES: usize = 20_000;
 
 type Screen200x50 = Terminal<CrosstermBackend<std::io::Sink>>;
-
-fn plan() -> SeedPlan {
-    SeedPlan {
-        namespaces: (0..NAMESPACES).map(|i| format!("bench-{i}")).collect(),
-        releases: RELEASES,
-        revisions: REVISIONS,
-        concurrency: 16,
-    }
-}
 
 fn settings(kubeconfig: &str) -> KubeSettings {
     KubeSettings {
@@ -69,25 +58,8 @@ fn settings(kubeconfig: &str) -> KubeSettings {
 
 /// Creates the namespaces and records unless a run before did.
 async fn ensure_seeded(kubeconfig: &str) {
-    let connection = connect(&settings(kubeconfig))
-        .await
-        .expect("the sandbox's kubeconfig");
-    let namespaces: Api<Namespace> = Api::all(connection.client.clone());
-    for ns in plan().namespaces {
-        let object: Namespace =
-            serde_json::from_value(json!({"metadata": {"name": ns}})).expect("a namespace");
-        // Already there from an earlier run is fine.
-        let _ = namespaces.create(&PostParams::default(), &object).await;
-    }
-    let driver = Secrets::new(connection.client);
-    let present = driver
-        .query(&Query::namespace(Some(&plan().namespaces[0])))
-        .await
-        .expect("the sandbox answers");
-    if present.len() < RELEASES / NAMESPACES * REVISIONS as usize {
-        let written = seed(&driver, &plan()).await.expect("seeding succeeds");
-        eprintln!("seeded {written} records");
-    }
+    let connection = common::sandbox(kubeconfig).await;
+    common::seeded(&Secrets::new(connection.client)).await;
 }
 
 /// The engine as `wheelhouse` opens it: kubeconfig read, clients built.

@@ -32,12 +32,11 @@ pub fn run(settings: &Settings, post_rendering: &PostRendererArgs) -> anyhow::Re
     let connection = runtime.block_on(connect(&kube_settings));
     // The demo's sandbox must outlive the TUI.
     let mut demo_parts = None;
-    let start = match connection {
+    let (engine, namespace, banner, context, contexts, connect) = match connection {
         Err(KubeError::NoKubeconfig) => {
             let demo = runtime
                 .block_on(demo::start())
                 .context("starting the demo sandbox")?;
-            let engine = demo.engine;
             let chart = demo.chart.0.clone();
             let filler = demo.filler;
             // The releases are made while the TUI shows them arriving.
@@ -51,36 +50,37 @@ pub fn run(settings: &Settings, post_rendering: &PostRendererArgs) -> anyhow::Re
                 })
                 .context("starting the demo")?;
             demo_parts = Some((demo.sandbox, demo.chart, populating));
-            Start {
-                engine,
-                namespace: Some(demo::DEMO_NAMESPACE.to_string()),
-                banner: Some(demo::BANNER.to_string()),
-                context: None,
-                contexts: Vec::new(),
-                post_renderer: post_rendering.post_renderer.clone(),
-                setup: Setup {
-                    connect: None,
-                    post_renderer,
-                },
-            }
+            let namespace = demo::DEMO_NAMESPACE.to_string();
+            (
+                demo.engine,
+                namespace,
+                Some(demo::BANNER.to_string()),
+                None,
+                Vec::new(),
+                None,
+            )
         }
         connection => {
-            let context = connection.ok().map(|c| c.context).filter(|c| !c.is_empty());
+            let (context, contexts) = connection
+                .map(|c| (Some(c.context).filter(|c| !c.is_empty()), c.contexts))
+                .unwrap_or_default();
             let engine = runtime.block_on(super::act::open_engine(settings))?;
-            let namespace = Some(engine.namespace().to_string());
-            Start {
-                engine,
-                namespace,
-                banner: None,
-                context,
-                contexts: crate::kube::contexts(&kube_settings).unwrap_or_default(),
-                post_renderer: post_rendering.post_renderer.clone(),
-                setup: Setup {
-                    connect: Some(switch_context(settings)),
-                    post_renderer,
-                },
-            }
+            let namespace = engine.namespace().to_string();
+            let connect = Some(switch_context(settings));
+            (engine, namespace, None, context, contexts, connect)
         }
+    };
+    let start = Start {
+        engine,
+        namespace: Some(namespace),
+        banner,
+        context,
+        contexts,
+        post_renderer: post_rendering.post_renderer.clone(),
+        setup: Setup {
+            connect,
+            post_renderer,
+        },
     };
     let result = tui::run(start);
     if let Some((sandbox, chart, populating)) = demo_parts {

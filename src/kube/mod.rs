@@ -40,6 +40,8 @@ pub struct Connection {
     pub namespace: String,
     /// The kubeconfig context in use (empty when the file names none).
     pub context: String,
+    /// Every context the kubeconfig names, in the file's order.
+    pub contexts: Vec<String>,
 }
 
 /// Reads the kubeconfig and builds a client; nothing is sent yet.
@@ -50,6 +52,7 @@ pub async fn connect(settings: &KubeSettings) -> Result<Connection, KubeError> {
         .clone()
         .or_else(|| kubeconfig.current_context.clone())
         .unwrap_or_default();
+    let contexts = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
     let options = KubeConfigOptions {
         context: settings.context.clone(),
         ..KubeConfigOptions::default()
@@ -73,13 +76,8 @@ pub async fn connect(settings: &KubeSettings) -> Result<Connection, KubeError> {
         client,
         namespace,
         context,
+        contexts,
     })
-}
-
-/// The names of the kubeconfig's contexts, in the file's order.
-pub fn contexts(settings: &KubeSettings) -> Result<Vec<String>, KubeError> {
-    let (kubeconfig, _) = read_kubeconfig(settings)?;
-    Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect())
 }
 
 fn read_kubeconfig(settings: &KubeSettings) -> Result<(Kubeconfig, String), KubeError> {

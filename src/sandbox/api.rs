@@ -194,8 +194,9 @@ pub struct ListBody {
 pub enum ItemView {
     /// `as=PartialObjectMetadata`: only the metadata.
     Metadata,
-    /// The whole object, with the apiVersion and kind it is served as.
-    Served { api_version: String, kind: String },
+    /// The whole object, with the apiVersion and kind it is served as
+    /// (JSON strings, made once per list).
+    Served { api_version: Value, kind: Value },
 }
 
 impl serde::Serialize for ListBody {
@@ -245,11 +246,9 @@ impl serde::Serialize for Item<'_> {
                 let own = fields
                     .iter()
                     .filter(|(k, _)| k.as_str() != "apiVersion" && k.as_str() != "kind");
-                let api_version = Value::String(api_version.clone());
-                let kind = Value::String(kind.clone());
                 let mut entries: Vec<(&str, &Value)> = own.map(|(k, v)| (k.as_str(), v)).collect();
-                entries.push(("apiVersion", &api_version));
-                entries.push(("kind", &kind));
+                entries.push(("apiVersion", api_version));
+                entries.push(("kind", kind));
                 entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
                 let mut map = serializer.serialize_map(Some(entries.len()))?;
                 for (k, v) in entries {

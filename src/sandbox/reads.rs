@@ -112,8 +112,8 @@ pub(super) fn list(
         view: match metadata_only {
             true => ItemView::Metadata,
             false => ItemView::Served {
-                api_version: rt.api_version(),
-                kind: rt.kind.clone(),
+                api_version: Value::String(rt.api_version()),
+                kind: Value::String(rt.kind.clone()),
             },
         },
     })))
@@ -466,8 +466,8 @@ mod tests {
             view,
         };
         let served = list(ItemView::Served {
-            api_version: "v1".into(),
-            kind: "Secret".into(),
+            api_version: json!("v1"),
+            kind: json!("Secret"),
         });
         let mut whole = secret.clone();
         whole["apiVersion"] = json!("v1");

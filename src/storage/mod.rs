@@ -269,14 +269,14 @@ impl Storage {
         self.driver.as_ref()
     }
 
-    /// The latest revision of every release in `namespace` (all when
-    /// `None`), chosen from the headers; only those bodies are decoded.
-    /// Sorted by namespace then name.
     /// See [`Driver::changes`].
     pub async fn changes(&self, namespace: Option<&str>) -> Result<Option<Changes>, StorageError> {
         self.driver.changes(namespace).await
     }
 
+    /// The latest revision of every release in `namespace` (all when
+    /// `None`), chosen from the headers; only those bodies are decoded.
+    /// Sorted by namespace then name.
     pub async fn latest(
         &self,
         namespace: Option<&str>,

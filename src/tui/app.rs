@@ -1199,7 +1199,11 @@ impl App {
         self.scroll = scroll;
     }
 
+    /// A key over a popup: questions take y, n/esc and their alternative
+    /// answer; the keys bound to down and up scroll the preview or help.
     fn popup_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        let action = self.config.keys.action(key);
+        let help_lines = self.help().len();
         let Some(popup) = self.popup.as_mut() else {
             return Vec::new();
         };
@@ -1222,35 +1226,25 @@ impl App {
                     self.busy = true;
                     request.into_iter().collect()
                 }
-                KeyCode::Down | KeyCode::Char('j') => {
-                    // No further than the preview's last line.
-                    let last = confirm.preview.lines().count().saturating_sub(1);
-                    *scroll = (*scroll + 1).min(last);
-                    Vec::new()
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    *scroll = scroll.saturating_sub(1);
-                    Vec::new()
-                }
                 KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => {
                     self.popup = None;
                     Vec::new()
                 }
-                _ => Vec::new(),
+                _ => {
+                    // No further than the preview's last line.
+                    let last = confirm.preview.lines().count().saturating_sub(1);
+                    *scroll = scrolled(*scroll, action, last);
+                    Vec::new()
+                }
             },
-            Popup::Help if matches!(self.config.keys.action(key), Some(Action::Down)) => {
-                self.help_scroll = (self.help_scroll + 1).min(self.help().len().saturating_sub(1));
-                Vec::new()
-            }
-            Popup::Help if matches!(self.config.keys.action(key), Some(Action::Up)) => {
-                self.help_scroll = self.help_scroll.saturating_sub(1);
+            Popup::Help if matches!(action, Some(Action::Down | Action::Up)) => {
+                self.help_scroll = scrolled(self.help_scroll, action, help_lines.saturating_sub(1));
                 Vec::new()
             }
             Popup::Help | Popup::Error(_) => {
-                if matches!(
-                    key.code,
-                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?')
-                ) {
+                if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
+                    || action == Some(Action::Help)
+                {
                     self.popup = None;
                 }
                 Vec::new()
@@ -1415,6 +1409,16 @@ impl App {
         help
     }
 }
+
+/// A popup's scroll after the key bound to down or up, within `0..=last`.
+fn scrolled(scroll: usize, action: Option<Action>, last: usize) -> usize {
+    match action {
+        Some(Action::Down) => (scroll + 1).min(last),
+        Some(Action::Up) => scroll.saturating_sub(1),
+        _ => scroll,
+    }
+}
+
 /// Whether `pattern`'s characters appear in `text` in order (case-blind).
 pub fn fuzzy(pattern: &str, text: &str) -> bool {
     let mut chars = text.chars().flat_map(char::to_lowercase);

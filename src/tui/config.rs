@@ -63,75 +63,52 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
-        Action::Quit,
-        Action::Back,
-        Action::Down,
-        Action::Up,
-        Action::PageDown,
-        Action::PageUp,
-        Action::Top,
-        Action::Bottom,
-        Action::Open,
-        Action::Next,
-        Action::Help,
-        Action::Filter,
-        Action::Command,
-        Action::Reload,
-        Action::Sort,
-        Action::Reverse,
-        Action::History,
-        Action::Resources,
-        Action::Drift,
-        Action::Install,
-        Action::Upgrade,
-        Action::Uninstall,
-        Action::Recover,
-        Action::Rollback,
-        Action::Mark,
-        Action::Diff,
-        Action::Secrets,
-        Action::Copy,
-        Action::Write,
+    /// Every action with its name in the config file.
+    pub const NAMES: [(Action, &'static str); 29] = [
+        (Action::Quit, "quit"),
+        (Action::Back, "back"),
+        (Action::Down, "down"),
+        (Action::Up, "up"),
+        (Action::PageDown, "page_down"),
+        (Action::PageUp, "page_up"),
+        (Action::Top, "top"),
+        (Action::Bottom, "bottom"),
+        (Action::Open, "open"),
+        (Action::Next, "next"),
+        (Action::Help, "help"),
+        (Action::Filter, "filter"),
+        (Action::Command, "command"),
+        (Action::Reload, "reload"),
+        (Action::Sort, "sort"),
+        (Action::Reverse, "reverse"),
+        (Action::History, "history"),
+        (Action::Resources, "resources"),
+        (Action::Drift, "drift"),
+        (Action::Install, "install"),
+        (Action::Upgrade, "upgrade"),
+        (Action::Uninstall, "uninstall"),
+        (Action::Recover, "recover"),
+        (Action::Rollback, "rollback"),
+        (Action::Mark, "mark"),
+        (Action::Diff, "diff"),
+        (Action::Secrets, "secrets"),
+        (Action::Copy, "copy"),
+        (Action::Write, "write"),
     ];
 
     /// The action's name in the config file.
     pub fn name(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Back => "back",
-            Action::Down => "down",
-            Action::Up => "up",
-            Action::PageDown => "page_down",
-            Action::PageUp => "page_up",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::Open => "open",
-            Action::Next => "next",
-            Action::Help => "help",
-            Action::Filter => "filter",
-            Action::Command => "command",
-            Action::Reload => "reload",
-            Action::Sort => "sort",
-            Action::Reverse => "reverse",
-            Action::History => "history",
-            Action::Resources => "resources",
-            Action::Drift => "drift",
-            Action::Install => "install",
-            Action::Upgrade => "upgrade",
-            Action::Uninstall => "uninstall",
-            Action::Recover => "recover",
-            Action::Rollback => "rollback",
-            Action::Mark => "mark",
-            Action::Diff => "diff",
-            Action::Secrets => "secrets",
-            Action::Copy => "copy",
-            Action::Write => "write",
-        }
+        Action::NAMES
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("", |(_, name)| name)
     }
 
     fn by_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
+        Action::NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(action, _)| *action)
     }
 }
 
@@ -228,7 +205,7 @@ impl std::fmt::Display for Key {
 }
 
 /// Which keys do what.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Keymap {
     bindings: BTreeMap<Action, Vec<Key>>,
 }
@@ -266,8 +243,8 @@ impl Keymap {
     }
 }
 
-/// The colours of the TUI.
-#[derive(Clone, Debug, PartialEq)]
+/// The colours of the TUI (all `Reset` by default).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Theme {
     pub deployed: Color,
     pub failed: Color,
@@ -311,22 +288,8 @@ impl Default for Config {
         // The built-in file is checked by a unit test; should it ever be
         // broken, every action stays unbound rather than panicking.
         Config::from_files(&[("assets/tui.toml", DEFAULTS)]).unwrap_or_else(|_| Config {
-            keys: Keymap {
-                bindings: BTreeMap::new(),
-            },
-            theme: Theme {
-                deployed: Color::Reset,
-                failed: Color::Reset,
-                pending: Color::Reset,
-                selected: Color::Reset,
-                banner: Color::Reset,
-                error: Color::Reset,
-                added: Color::Reset,
-                removed: Color::Reset,
-                hunk: Color::Reset,
-                yaml_key: Color::Reset,
-                comment: Color::Reset,
-            },
+            keys: Keymap::default(),
+            theme: Theme::default(),
         })
     }
 }
@@ -367,7 +330,7 @@ impl Config {
                 let action = Action::by_name(&name).ok_or_else(|| {
                     invalid(format!(
                         "keys.{name}: no such action; the actions are {}",
-                        Action::ALL.map(Action::name).join(", ")
+                        Action::NAMES.map(|(_, name)| name).join(", ")
                     ))
                 })?;
                 let texts = match bound {
@@ -403,10 +366,10 @@ impl Config {
                     message: format!("theme.{name} is missing"),
                 })
         };
-        if let Some(missing) = Action::ALL.iter().find(|a| !keys.contains_key(a)) {
+        if let Some((_, missing)) = Action::NAMES.iter().find(|(a, _)| !keys.contains_key(a)) {
             return Err(ConfigError::Invalid {
                 path: "assets/tui.toml".into(),
-                message: format!("keys.{} is missing", missing.name()),
+                message: format!("keys.{missing} is missing"),
             });
         }
         Ok(Config {
@@ -477,8 +440,9 @@ mod tests {
     #[test]
     fn the_defaults_bind_every_action_once() {
         let config = Config::from_files(&[("assets/tui.toml", DEFAULTS)]).unwrap();
-        for action in Action::ALL {
-            assert!(!config.keys.keys(action).is_empty(), "{}", action.name());
+        for (action, name) in Action::NAMES {
+            assert!(!config.keys.keys(action).is_empty(), "{name}");
+            assert_eq!(action.name(), name);
         }
         assert_eq!(
             config

@@ -14,7 +14,8 @@ use crate::diff::{Colors, UnifiedOptions, mask_secret_pair, unified};
 use crate::release::Release;
 
 use super::app::{
-    App, Asking, ChangeInput, ChangeKind, Column, Confirm, DetailTab, Input, Pane, Popup, Screen,
+    App, Asking, ChangeInput, ChangeKind, Column, Confirm, DetailTab, Hits, Input, Pane, Popup,
+    Screen,
 };
 use super::config::Action;
 
@@ -90,11 +91,17 @@ fn selected_style(app: &App) -> Style {
     style(app, app.config.theme.selected).add_modifier(Modifier::REVERSED)
 }
 
-fn note_text_lines(app: &App, (lines, height): (usize, usize)) {
+/// Records where this frame put something (for clicks and scrolling).
+fn note(app: &App, record: impl FnOnce(&mut Hits)) {
     let mut hits = app.hits.get();
-    hits.text_lines = lines;
-    hits.text_height = height;
+    record(&mut hits);
     app.hits.set(hits);
+}
+
+fn note_text_lines(app: &App, (lines, height): (usize, usize)) {
+    note(app, |hits| {
+        (hits.text_lines, hits.text_height) = (lines, height)
+    });
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
@@ -192,10 +199,9 @@ fn draw_namespaces(frame: &mut Frame, app: &App, area: Rect) {
         .block(Block::default().borders(Borders::ALL).title(title));
     let mut state = TableState::default().with_selected(Some(app.namespace_row));
     frame.render_stateful_widget(table, area, &mut state);
-    let mut hits = app.hits.get();
-    hits.namespaces = area;
-    hits.namespaces_offset = state.offset();
-    app.hits.set(hits);
+    note(app, |hits| {
+        (hits.namespaces, hits.namespaces_offset) = (area, state.offset())
+    });
 }
 
 /// The releases table's cells without the namespace column when one
@@ -274,10 +280,9 @@ fn draw_releases(frame: &mut Frame, app: &App, area: Rect) {
         Some(app.selected)
     });
     frame.render_stateful_widget(table, area, &mut state);
-    let mut hits = app.hits.get();
-    hits.releases = area;
-    hits.releases_offset = state.offset();
-    app.hits.set(hits);
+    note(app, |hits| {
+        (hits.releases, hits.releases_offset) = (area, state.offset())
+    });
     if visible.is_empty() && !app.busy {
         let inner = Rect {
             x: area.x + 2,
@@ -614,10 +619,9 @@ fn draw_history(frame: &mut Frame, app: &App, area: Rect) {
         Some(app.history_selected)
     });
     frame.render_stateful_widget(table, area, &mut state);
-    let mut hits = app.hits.get();
-    hits.history = area;
-    hits.history_offset = state.offset();
-    app.hits.set(hits);
+    note(app, |hits| {
+        (hits.history, hits.history_offset) = (area, state.offset())
+    });
 }
 
 fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
@@ -632,33 +636,26 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
 
 /// The question an install or upgrade is at.
 fn change_prompt(input: &ChangeInput) -> String {
-    let verb = match input.kind {
-        ChangeKind::Install => "install",
-        ChangeKind::Upgrade => "upgrade",
-    };
     let name = input.name.as_deref().unwrap_or("");
+    let chart = input.chart.as_deref().unwrap_or("");
     let text = &input.text;
-    match (input.asking(), &input.chart) {
-        (Asking::Chart, _) if input.kind == ChangeKind::Upgrade => {
+    match (input.asking(), input.kind) {
+        (Asking::Chart, ChangeKind::Upgrade) => {
             format!("upgrade {name}: chart directory or .tgz (esc cancels): {text}")
         }
-        (Asking::Chart, _) => {
-            let into = if input.namespace.is_empty() {
-                String::new()
-            } else {
-                format!(" into {}", input.namespace)
+        (Asking::Chart, ChangeKind::Install) => {
+            let into = match input.namespace.as_str() {
+                "" => String::new(),
+                namespace => format!(" into {namespace}"),
             };
             format!("install{into}: chart directory or .tgz (esc cancels): {text}")
         }
-        (Asking::Name, Some(chart)) => format!("install {chart} as release named: {text}"),
-        (_, chart) => format!(
-            "{verb} {name} to {}: values over the {} ones, --set syntax (enter for none, ctrl-e for $EDITOR): {text}",
-            chart.as_deref().unwrap_or(""),
-            if input.kind == ChangeKind::Upgrade {
-                "current"
-            } else {
-                "chart's"
-            }
+        (Asking::Name, _) => format!("install {chart} as release named: {text}"),
+        (Asking::Values, ChangeKind::Upgrade) => format!(
+            "upgrade {name} to {chart}: values over the current ones, --set syntax (enter for none, ctrl-e for $EDITOR): {text}"
+        ),
+        (Asking::Values, ChangeKind::Install) => format!(
+            "install {name} to {chart}: values over the chart's ones, --set syntax (enter for none, ctrl-e for $EDITOR): {text}"
         ),
     }
 }
@@ -737,10 +734,15 @@ fn draw_help(frame: &mut Frame, app: &App) {
         .map(|(k, what)| Line::raw(format!("{k:<16} {what}")))
         .collect();
     let fits = usize::from(height.saturating_sub(2));
+    let keys = &app.config.keys;
     let title = if lines.len() > fits || app.help_scroll > 0 {
-        "keys (j/k scroll, esc closes)"
+        format!(
+            "keys ({}/{} scroll, esc closes)",
+            keys.key(Action::Down),
+            keys.key(Action::Up)
+        )
     } else {
-        "keys (esc closes)"
+        "keys (esc closes)".to_string()
     };
     frame.render_widget(Clear, area);
     frame.render_widget(

@@ -97,9 +97,6 @@ impl Worker {
                             dispatch(&state, request);
                         }
                     });
-                    if let Some(watch) = state.watch.borrow_mut().take() {
-                        watch.abort();
-                    }
                     // Let running actions reach a consistent record.
                     let _ = runtime
                         .block_on(async { tokio::time::timeout(SHUTDOWN_GRACE, local).await });
@@ -133,44 +130,16 @@ impl Drop for Worker {
     }
 }
 
-/// Runs a request as a task of its own, so a slow one holds up nothing.
+/// Runs a request as a task of its own, on the engine of the moment, so a
+/// slow one holds up nothing.
 fn dispatch(state: &Rc<State>, request: Request) {
-    match request {
-        Request::Watch { namespace } => {
-            let engine = state.engine.borrow().clone();
-            let answers = state.answers.clone();
-            let task = tokio::task::spawn_local(watch(engine, namespace, answers));
-            if let Some(old) = state.watch.borrow_mut().replace(task) {
-                old.abort();
-            }
+    let (state, engine) = (state.clone(), state.engine.borrow().clone());
+    tokio::task::spawn_local(async move {
+        if let Some(response) = run(&state, &engine, request).await {
+            // The UI may have quit meanwhile.
+            let _ = state.answers.send(response);
         }
-        Request::Context(context) => {
-            let state = state.clone();
-            tokio::task::spawn_local(async move {
-                let response = match &state.setup.connect {
-                    None => Err("there are no other contexts here (no kubeconfig)".to_string()),
-                    Some(connect) => connect(context.clone()).await.map(|(engine, namespace)| {
-                        *state.engine.borrow_mut() = Rc::new(engine);
-                        (context, namespace)
-                    }),
-                };
-                let _ = state.answers.send(Response::Context(response));
-            });
-        }
-        request => {
-            let (engine, answers, cancel, post_renderer) = (
-                state.engine.borrow().clone(),
-                state.answers.clone(),
-                state.cancel.clone(),
-                state.setup.post_renderer.clone(),
-            );
-            tokio::task::spawn_local(async move {
-                let response = run(&engine, request, &answers, &cancel, &post_renderer).await;
-                // The UI may have quit meanwhile.
-                let _ = answers.send(response);
-            });
-        }
-    }
+    });
 }
 
 /// Tells the app of every change to release records, asking again when a
@@ -201,14 +170,33 @@ async fn watch(engine: Rc<Engine>, namespace: Option<String>, answers: mpsc::Sen
     }
 }
 
-async fn run(
-    engine: &Engine,
-    request: Request,
-    answers: &mpsc::Sender<Response>,
-    cancel: &Cancel,
-    post_renderer: &Option<Shared>,
-) -> Response {
-    match request {
+/// Does what `request` asks; the answer, if it has one (a watch answers
+/// as changes come, on its own).
+async fn run(state: &State, engine: &Rc<Engine>, request: Request) -> Option<Response> {
+    let (answers, cancel) = (&state.answers, &state.cancel);
+    let post_renderer = &state.setup.post_renderer;
+    Some(match request {
+        Request::Watch { namespace } => {
+            let (engine, answers, cancel) = (engine.clone(), answers.clone(), cancel.clone());
+            // Ends with the worker (cancel), or when replaced.
+            let task = tokio::task::spawn_local(async move {
+                tokio::select! {
+                    _ = cancel.cancelled() => {}
+                    _ = watch(engine, namespace, answers) => {}
+                }
+            });
+            if let Some(old) = state.watch.borrow_mut().replace(task) {
+                old.abort();
+            }
+            return None;
+        }
+        Request::Context(context) => Response::Context(match &state.setup.connect {
+            None => Err("there are no other contexts here (no kubeconfig)".to_string()),
+            Some(connect) => connect(context.clone()).await.map(|(engine, namespace)| {
+                *state.engine.borrow_mut() = Rc::new(engine);
+                (context, namespace)
+            }),
+        }),
         Request::Releases { namespace } => Response::Releases(
             engine
                 .releases(namespace.as_deref())
@@ -443,9 +431,6 @@ async fn run(
                 has_history: true,
             }))
         }
-        Request::Watch { .. } | Request::Context(_) => {
-            Response::Done(Err("internal: answered by the dispatcher".into()))
-        }
         Request::Uninstall {
             namespace,
             name,
@@ -478,7 +463,7 @@ async fn run(
                     .map_err(|e| e.to_string()),
             )
         }
-    }
+    })
 }
 
 /// What an install or upgrade would do: the question, the preview's

@@ -227,6 +227,17 @@ fn key(app: &mut wheelhouse::tui::app::App, worker: &wheelhouse::tui::worker::Wo
     settle(app, worker);
 }
 
+/// Each character of `text` as a key press, settling after each.
+fn type_text(
+    app: &mut wheelhouse::tui::app::App,
+    worker: &wheelhouse::tui::worker::Worker,
+    text: &str,
+) {
+    for c in text.chars() {
+        key(app, worker, c);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn recover_and_uninstall_through_the_engine() {
     use wheelhouse::release::Status;
@@ -349,13 +360,9 @@ async fn upgrade_after_reviewing_its_preview() {
         worker.send(app.start());
         settle(&mut app, &worker);
         key(&mut app, &worker, 'u');
-        for c in chart.chars() {
-            key(&mut app, &worker, c);
-        }
+        type_text(&mut app, &worker, &chart);
         app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
-        for c in "image=v2".chars() {
-            key(&mut app, &worker, c);
-        }
+        type_text(&mut app, &worker, "image=v2");
         let requests = app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         worker.send(requests);
         settle(&mut app, &worker);
@@ -578,17 +585,11 @@ async fn install_after_reviewing_what_it_creates() {
         assert!(app.releases.is_empty());
         let enter = |app: &mut App| app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         key(&mut app, &worker, 'i');
-        for c in chart.chars() {
-            key(&mut app, &worker, c);
-        }
+        type_text(&mut app, &worker, &chart);
         enter(&mut app);
-        for c in "cache".chars() {
-            key(&mut app, &worker, c);
-        }
+        type_text(&mut app, &worker, "cache");
         enter(&mut app);
-        for c in "replicas=5".chars() {
-            key(&mut app, &worker, c);
-        }
+        type_text(&mut app, &worker, "replicas=5");
         let requests = enter(&mut app);
         worker.send(requests);
         settle(&mut app, &worker);
