@@ -738,7 +738,10 @@ async fn contexts_and_keys_from_the_config_file_in_a_real_terminal() {
         tmux.keys(&["Enter"]);
         let listed = tmux.wait_for("* other");
         assert!(listed.contains("  wheelhouse-sandbox"), "{listed}");
+        // A key right after Escape would arrive as alt-key: wait for the
+        // releases screen (its hints) first.
         tmux.keys(&["Escape"]);
+        tmux.wait_for("Y history");
         tmux.keys(&["Y"]);
         tmux.wait_for("history of ctxrel");
         tmux.keys(&["-l", ":ctx nowhere"]);
