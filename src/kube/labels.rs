@@ -324,7 +324,8 @@ impl LabelSelector {
         self.matches_with(|key| labels.get(key).map(String::as_str))
     }
 
-    fn matches_with<'a>(&self, value_of: impl Fn(&str) -> Option<&'a str>) -> bool {
+    /// Matches the labels `value_of` looks up by key.
+    pub fn matches_with<'a>(&self, value_of: impl Fn(&str) -> Option<&'a str>) -> bool {
         self.requirements.iter().all(|r| {
             let value = value_of(&r.key);
             match r.op {

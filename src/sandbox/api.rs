@@ -7,6 +7,7 @@
 //! deletecollection), patches in `patching`; HTTP plumbing in `server`,
 //! streaming in `watch`, background behaviour in `controllers`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +22,7 @@ use super::protobuf::{self, ProtobufError};
 use super::reads;
 use super::resources::{Registry, ResourceType};
 use super::status::{self, ApiError, FieldError};
-use super::store::Store;
+use super::store::{Store, Stored};
 use super::watch::WatchPlan;
 
 /// Largest request body the apiserver reads (its `MaxRequestBodyBytes`).
@@ -185,7 +186,7 @@ pub struct ListBody {
     pub kind: String,
     pub api_version: String,
     pub metadata: Value,
-    pub items: Vec<Arc<Value>>,
+    pub items: Vec<Arc<Stored>>,
     pub view: ItemView,
 }
 
@@ -199,28 +200,50 @@ pub enum ItemView {
     Served { api_version: Value, kind: Value },
 }
 
-impl serde::Serialize for ListBody {
-    /// Keys in the order a `serde_json::Map` keeps them (sorted), so the
-    /// bytes are those of the same answer built as a `Value`.
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let items: Vec<Item> = self
-            .items
-            .iter()
-            .map(|object| Item {
+impl ListBody {
+    /// The answer's JSON, keys in the order a `serde_json::Map` keeps them
+    /// (sorted), so the bytes are those of the same answer built as a
+    /// `Value`. Each item's encoding is kept with the stored object for the
+    /// next list.
+    pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let view = match &self.view {
+            ItemView::Metadata => "PartialObjectMetadata".to_owned(),
+            ItemView::Served { api_version, kind } => format!("{api_version}/{kind}"),
+        };
+        let encode = |object: &Value| {
+            serde_json::to_vec(&Item {
                 object,
                 view: &self.view,
             })
+            .unwrap_or_default()
+        };
+        let items: Vec<Cow<'_, [u8]>> = self
+            .items
+            .iter()
+            .map(|object| object.encoded(&view, encode))
             .collect();
-        let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("apiVersion", &self.api_version)?;
-        map.serialize_entry("items", &items)?;
-        map.serialize_entry("kind", &self.kind)?;
-        map.serialize_entry("metadata", &self.metadata)?;
-        map.end()
+        // Room for the items, their commas and the few fields around them,
+        // so the answer is written without growing.
+        let mut out = Vec::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 256);
+        out.extend_from_slice(b"{\"apiVersion\":");
+        serde_json::to_writer(&mut out, &self.api_version)?;
+        out.extend_from_slice(b",\"items\":[");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(item);
+        }
+        out.extend_from_slice(b"],\"kind\":");
+        serde_json::to_writer(&mut out, &self.kind)?;
+        out.extend_from_slice(b",\"metadata\":");
+        serde_json::to_writer(&mut out, &self.metadata)?;
+        out.push(b'}');
+        Ok(out)
     }
 }
 
+/// One stored object as a list shows it.
 struct Item<'a> {
     object: &'a Value,
     view: &'a ItemView,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::api::{Cluster, DeleteOptions};
 use super::resources::ResourceType;
-use super::store::EventType;
+use super::store::{EventType, Stored};
 
 /// An object carrying this annotation with value "true" never becomes ready.
 pub const NEVER_READY_ANNOTATION: &str = "sandbox.wheelhouse.dev/never-ready";
@@ -68,7 +68,7 @@ pub fn on_write(
     c: &mut Cluster,
     rt: &ResourceType,
     obj: &mut Value,
-    old: Option<&Arc<Value>>,
+    old: Option<&Arc<Stored>>,
     dry: bool,
 ) {
     match (rt.group.as_str(), rt.plural.as_str()) {
@@ -133,7 +133,7 @@ fn is_ready(rt: &ResourceType, obj: &Value) -> bool {
         .is_some_and(|s| *s == status(rt, obj, true))
 }
 
-fn service_defaults(c: &mut Cluster, obj: &mut Value, old: Option<&Arc<Value>>, dry: bool) {
+fn service_defaults(c: &mut Cluster, obj: &mut Value, old: Option<&Arc<Stored>>, dry: bool) {
     if obj.pointer("/spec/type").is_none() {
         obj["spec"]["type"] = json!("ClusterIP");
     }
@@ -398,7 +398,7 @@ fn resource_of(c: &Cluster, obj: &Value) -> Option<ResourceType> {
 }
 
 fn terminate_namespaces(c: &mut Cluster) -> bool {
-    let terminating: Vec<Arc<Value>> = c
+    let terminating: Vec<Arc<Stored>> = c
         .store
         .list("/namespaces", None)
         .filter(|(_, o)| o.pointer("/metadata/deletionTimestamp").is_some())

@@ -15,6 +15,7 @@ use super::api::{ApiRequest, ApiResponse, Cluster, dry_run, field_manager, yaml_
 use super::registry::now_rfc3339;
 use super::resources::ResourceType;
 use super::status::{ApiError, FieldError};
+use super::store::Stored;
 use crate::patch::{self, ApplyError, Gvk, PatchError};
 
 const JSON_PATCH: &str = "application/json-patch+json";
@@ -56,7 +57,7 @@ pub fn patch(
     ns: &str,
     name: &str,
     status_only: bool,
-) -> Result<(u16, Arc<Value>), ApiError> {
+) -> Result<(u16, Arc<Stored>), ApiError> {
     let ct = req
         .content_type
         .as_deref()
@@ -106,7 +107,14 @@ pub fn patch(
         }
         super::api::check_type(&body, rt)?;
         let force = req.query.iter().any(|(k, v)| k == "force" && v == "true");
-        let applied = patch::server_side_apply(old.as_deref(), &body, &manager, force, &gvk, &now)?;
+        let applied = patch::server_side_apply(
+            old.as_deref().map(Stored::value),
+            &body,
+            &manager,
+            force,
+            &gvk,
+            &now,
+        )?;
         return match old {
             None => {
                 let mut applied = applied;

@@ -41,7 +41,7 @@ pub fn save(cluster: &Cluster, path: &Path) -> Result<(), StateError> {
         .snapshot()
         .into_iter()
         .map(|(resource, namespace, name, object)| {
-            json!({"resource": resource, "namespace": namespace, "name": name, "object": *object})
+            json!({"resource": resource, "namespace": namespace, "name": name, "object": object.value()})
         })
         .collect();
     let doc = json!({

@@ -12,7 +12,7 @@ use super::controllers;
 use super::patching;
 use super::resources::ResourceType;
 use super::status::{self, ApiError, FieldError};
-use super::store::EventType;
+use super::store::{EventType, Stored};
 use super::validate;
 
 /// Current time as Kubernetes writes timestamps (RFC 3339, seconds, UTC).
@@ -106,7 +106,7 @@ impl Cluster {
         mut obj: Value,
         dry: bool,
         manager: Option<&str>,
-    ) -> Result<Arc<Value>, ApiError> {
+    ) -> Result<Arc<Stored>, ApiError> {
         obj["apiVersion"] = json!(rt.api_version());
         obj["kind"] = json!(rt.kind);
         let meta = meta_mut(&mut obj);
@@ -201,7 +201,7 @@ impl Cluster {
             established(&mut obj);
         }
         if dry {
-            return Ok(Arc::new(obj));
+            return Ok(Arc::new(Stored::from(obj)));
         }
         let stored = self.store.put(&key, store_ns, &name, obj, EventType::Added);
         controllers::after_write(self, rt, &stored);
@@ -269,7 +269,7 @@ impl Cluster {
         status_only: bool,
         dry: bool,
         manager: &str,
-    ) -> Result<Arc<Value>, ApiError> {
+    ) -> Result<Arc<Stored>, ApiError> {
         let body_name = meta_str(&obj, "name").unwrap_or_default().to_string();
         if body_name != name {
             return Err(ApiError::bad_request(format!(
@@ -327,12 +327,12 @@ impl Cluster {
         rt: &ResourceType,
         ns: &str,
         name: &str,
-        old: &Arc<Value>,
+        old: &Arc<Stored>,
         obj: &mut Value,
         status_only: bool,
         dry: bool,
         manager: Option<&str>,
-    ) -> Result<Arc<Value>, ApiError> {
+    ) -> Result<Arc<Stored>, ApiError> {
         if status_only {
             let status = obj.get("status").cloned();
             let mut merged = (**old).clone();
@@ -434,7 +434,7 @@ impl Cluster {
             let _ = self.registry.register_crd(obj);
         }
         if dry {
-            return Ok(Arc::new(obj.clone()));
+            return Ok(Arc::new(Stored::from(obj.clone())));
         }
         let key = rt.store_key();
         let deleting = obj.pointer("/metadata/deletionTimestamp").is_some();
@@ -457,7 +457,12 @@ impl Cluster {
     }
 
     /// Removes an object for good, with what its kind's removal implies.
-    pub fn finish_delete(&mut self, rt: &ResourceType, ns: &str, name: &str) -> Option<Arc<Value>> {
+    pub fn finish_delete(
+        &mut self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+    ) -> Option<Arc<Stored>> {
         let gone = self.store.remove(&rt.store_key(), ns, name)?;
         self.gc_needed = true;
         self.pending_ready

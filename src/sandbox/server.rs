@@ -167,11 +167,9 @@ async fn respond(
         ApiResponse::Text { code, body } => {
             full(code, "text/plain; charset=utf-8", body.into_bytes())
         }
-        ApiResponse::List(list) => full(
-            200,
-            "application/json",
-            serde_json::to_vec(&list).unwrap_or_default(),
-        ),
+        ApiResponse::List(list) => {
+            full(200, "application/json", list.to_json().unwrap_or_default())
+        }
         ApiResponse::Watch(plan) => {
             let (tx, rx) = mpsc::channel::<Vec<u8>>(WATCH_CHANNEL);
             tokio::spawn(plan.run(tx));

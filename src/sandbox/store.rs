@@ -5,9 +5,10 @@
 //! Owns ordering and notification only. Validation, defaulting and the meaning of
 //! a write belong to the handlers; controllers write through the same calls.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
-use std::ops::Bound;
-use std::sync::Arc;
+use std::ops::{Bound, Deref};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 use tokio::sync::broadcast;
@@ -17,6 +18,110 @@ use tokio::sync::broadcast;
 pub const WATCH_HISTORY: usize = 10_000;
 /// Events buffered per watcher before a slow watcher is cut off (it re-watches).
 pub const WATCH_BUFFER: usize = 8_192;
+
+/// Encodings one stored object keeps (a list as metadata and a list of
+/// whole objects, the two a release listing asks for).
+pub const ENCODINGS_KEPT: usize = 2;
+
+/// A stored object with the JSON encodings lists have served it in, made
+/// the first time each is asked for. A write stores a new object and never
+/// changes one in place, so an encoding once made stays true; a list of
+/// thousands of unchanged objects then copies bytes instead of walking
+/// every object's maps again.
+///
+/// Its labels are also kept packed in one buffer: a selector run over
+/// thousands of objects then reads one allocation per object instead of
+/// chasing a pointer per map key (the time of a selective list went there).
+#[derive(Debug, Default)]
+pub struct Stored {
+    value: Value,
+    encodings: [OnceLock<Encoding>; ENCODINGS_KEPT],
+    /// `key NUL value NUL ...`; `None` when a label holds a NUL (Kubernetes
+    /// refuses such labels, but the store holds whatever it is given).
+    labels: Option<Box<str>>,
+}
+
+/// What an encoding shows (a view's name) and its bytes.
+type Encoding = (Box<str>, Box<[u8]>);
+
+impl Stored {
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The value of the label `key`, if the object has it.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        match &self.labels {
+            Some(packed) => {
+                let mut parts = packed.split('\0');
+                while let (Some(k), Some(v)) = (parts.next(), parts.next()) {
+                    if k == key {
+                        return Some(v);
+                    }
+                }
+                None
+            }
+            None => self
+                .value
+                .get("metadata")
+                .and_then(|m| m.get("labels"))
+                .and_then(|l| l.get(key))
+                .and_then(Value::as_str),
+        }
+    }
+
+    /// The object encoded as `view` names it, made by `encode` unless kept
+    /// from an earlier call with the same `view`.
+    pub fn encoded(&self, view: &str, encode: impl Fn(&Value) -> Vec<u8>) -> Cow<'_, [u8]> {
+        for slot in &self.encodings {
+            let (kept, bytes) = slot.get_or_init(|| (view.into(), encode(&self.value).into()));
+            if **kept == *view {
+                return Cow::Borrowed(bytes);
+            }
+        }
+        Cow::Owned(encode(&self.value))
+    }
+}
+
+impl From<Value> for Stored {
+    fn from(value: Value) -> Stored {
+        Stored {
+            labels: packed_labels(&value),
+            value,
+            encodings: Default::default(),
+        }
+    }
+}
+
+fn packed_labels(value: &Value) -> Option<Box<str>> {
+    let mut packed = String::new();
+    let labels = value
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .and_then(Value::as_object);
+    for (key, value) in labels.into_iter().flatten() {
+        // A label whose value is not a string matches nothing, as before.
+        let Some(value) = value.as_str() else {
+            continue;
+        };
+        if key.contains('\0') || value.contains('\0') {
+            return None;
+        }
+        packed.push_str(key);
+        packed.push('\0');
+        packed.push_str(value);
+        packed.push('\0');
+    }
+    Some(packed.into())
+}
+
+impl Deref for Stored {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        &self.value
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
@@ -32,14 +137,14 @@ pub struct Event {
     pub kind: EventType,
     /// The resource's store key (`group/plural`).
     pub resource: String,
-    pub object: Arc<Value>,
+    pub object: Arc<Stored>,
     /// The object before this change (selector watches turn a change that
     /// leaves or enters their selection into DELETED or ADDED).
-    pub prev: Option<Arc<Value>>,
+    pub prev: Option<Arc<Stored>>,
 }
 
 /// Objects of one resource, by (namespace, name); cluster-scoped ones use "".
-pub type Objects = BTreeMap<(String, String), Arc<Value>>;
+pub type Objects = BTreeMap<(String, String), Arc<Stored>>;
 
 #[derive(Debug)]
 pub struct Store {
@@ -77,7 +182,7 @@ impl Store {
         self.rv
     }
 
-    pub fn get(&self, resource: &str, ns: &str, name: &str) -> Option<&Arc<Value>> {
+    pub fn get(&self, resource: &str, ns: &str, name: &str) -> Option<&Arc<Stored>> {
         self.objects
             .get(resource)?
             .get(&(ns.to_string(), name.to_string()))
@@ -89,7 +194,7 @@ impl Store {
         &'a self,
         resource: &str,
         ns: Option<&'a str>,
-    ) -> impl Iterator<Item = (&'a (String, String), &'a Arc<Value>)> + 'a {
+    ) -> impl Iterator<Item = (&'a (String, String), &'a Arc<Stored>)> + 'a {
         self.list_after(resource, ns, None)
     }
 
@@ -101,7 +206,7 @@ impl Store {
         resource: &str,
         ns: Option<&'a str>,
         after: Option<&(String, String)>,
-    ) -> impl Iterator<Item = (&'a (String, String), &'a Arc<Value>)> + 'a {
+    ) -> impl Iterator<Item = (&'a (String, String), &'a Arc<Stored>)> + 'a {
         let from = match (after, ns) {
             (Some(key), _) => Bound::Excluded(key.clone()),
             (None, Some(ns)) => Bound::Included((ns.to_owned(), String::new())),
@@ -127,12 +232,12 @@ impl Store {
         name: &str,
         mut object: Value,
         kind: EventType,
-    ) -> Arc<Value> {
+    ) -> Arc<Stored> {
         self.rv += 1;
         if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.insert("resourceVersion".into(), Value::String(self.rv.to_string()));
         }
-        let object = Arc::new(object);
+        let object = Arc::new(Stored::from(object));
         let prev = self
             .objects
             .entry(resource.to_string())
@@ -143,17 +248,17 @@ impl Store {
     }
 
     /// Removes an object; the DELETED event carries it with a new resourceVersion.
-    pub fn remove(&mut self, resource: &str, ns: &str, name: &str) -> Option<Arc<Value>> {
+    pub fn remove(&mut self, resource: &str, ns: &str, name: &str) -> Option<Arc<Stored>> {
         let old = self
             .objects
             .get_mut(resource)?
             .remove(&(ns.to_string(), name.to_string()))?;
         self.rv += 1;
-        let mut gone = (*old).clone();
+        let mut gone = old.value().clone();
         if let Some(meta) = gone.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.insert("resourceVersion".into(), Value::String(self.rv.to_string()));
         }
-        let gone = Arc::new(gone);
+        let gone = Arc::new(Stored::from(gone));
         self.record(resource, EventType::Deleted, gone.clone(), Some(old));
         Some(gone)
     }
@@ -167,8 +272,8 @@ impl Store {
         &mut self,
         resource: &str,
         kind: EventType,
-        object: Arc<Value>,
-        prev: Option<Arc<Value>>,
+        object: Arc<Stored>,
+        prev: Option<Arc<Stored>>,
     ) {
         let event = Arc::new(Event {
             rv: self.rv,
@@ -210,7 +315,7 @@ impl Store {
             self.objects
                 .entry(resource)
                 .or_default()
-                .insert((ns, name), Arc::new(obj));
+                .insert((ns, name), Arc::new(Stored::from(obj)));
         }
         self.rv = rv.max(self.rv);
         self.history.clear();
@@ -218,7 +323,7 @@ impl Store {
     }
 
     /// Every object with its keys, for persisting.
-    pub fn snapshot(&self) -> Vec<(String, String, String, Arc<Value>)> {
+    pub fn snapshot(&self) -> Vec<(String, String, String, Arc<Stored>)> {
         self.objects
             .iter()
             .flat_map(|(r, m)| {
@@ -251,6 +356,48 @@ mod tests {
         assert_eq!(gone["metadata"]["resourceVersion"], "3");
         assert_eq!(s.since(2).unwrap().len(), 1);
         assert!(s.get("/secrets", "default", "a").is_none());
+    }
+
+    #[test]
+    fn encodings_are_kept_per_view_up_to_the_limit() {
+        let stored = Stored::from(json!({"metadata": {"name": "a"}}));
+        let calls = std::cell::Cell::new(0);
+        let encode = |tag: &'static str| {
+            let calls = &calls;
+            move |v: &Value| {
+                calls.set(calls.get() + 1);
+                format!("{tag}:{}", v["metadata"]["name"]).into_bytes()
+            }
+        };
+        for _ in 0..2 {
+            assert_eq!(&*stored.encoded("meta", encode("m")), b"m:\"a\"");
+            assert_eq!(&*stored.encoded("v1/Secret", encode("s")), b"s:\"a\"");
+        }
+        assert_eq!(calls.get(), ENCODINGS_KEPT, "each view encoded once");
+        // Past the kept views, encodings are made each time and still right.
+        for _ in 0..2 {
+            assert_eq!(&*stored.encoded("v2/Other", encode("o")), b"o:\"a\"");
+        }
+        assert_eq!(calls.get(), ENCODINGS_KEPT + 2);
+    }
+
+    #[test]
+    fn labels_are_found_as_in_the_object() {
+        let stored = Stored::from(json!({"metadata": {"labels": {
+            "app": "web", "empty": "", "owner": "helm", "count": 3,
+        }}}));
+        assert_eq!(stored.label("app"), Some("web"));
+        assert_eq!(stored.label("empty"), Some(""));
+        assert_eq!(stored.label("owner"), Some("helm"));
+        assert_eq!(stored.label("count"), None, "not a string: no value");
+        assert_eq!(stored.label("missing"), None);
+        assert_eq!(stored.label(""), None);
+        assert_eq!(Stored::from(json!({"metadata": {}})).label("app"), None);
+        assert_eq!(Stored::from(json!("not an object")).label("app"), None);
+        // A NUL can't be packed; the object's own map answers.
+        let odd = Stored::from(json!({"metadata": {"labels": {"a": "x\0y", "b": "z"}}}));
+        assert_eq!(odd.label("a"), Some("x\0y"));
+        assert_eq!(odd.label("b"), Some("z"));
     }
 
     #[test]

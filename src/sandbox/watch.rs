@@ -162,8 +162,9 @@ mod tests {
     }
 
     fn event(kind: EventType, labels: Value, prev_labels: Option<Value>) -> Event {
-        let obj =
-            |l: Value| Arc::new(json!({"metadata": {"name": "a", "namespace": "ns", "labels": l}}));
+        let obj = |l: Value| {
+            Arc::new(json!({"metadata": {"name": "a", "namespace": "ns", "labels": l}}).into())
+        };
         Event {
             rv: 5,
             kind,
