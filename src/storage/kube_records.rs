@@ -18,6 +18,7 @@
 //! release is chosen from a metadata-only listing, so only the bodies shown
 //! are transferred.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::marker::PhantomData;
@@ -39,7 +40,7 @@ use crate::release::{GoTime, Release, Status, codec};
 
 use super::{
     Changes, Driver, OWNER, Query, RECORD_TYPE, RecordHeader, StorageError, StoredRecord,
-    record_key,
+    parse_record_key, record_key,
 };
 
 /// How many body requests `latest` has in flight after choosing by label.
@@ -138,13 +139,14 @@ impl RecordObject for ConfigMap {
 }
 
 /// A metadata-only list page, read for names and labels alone: the rest
-/// (managedFields above all) is skipped while parsing instead of built.
+/// (managedFields above all) is skipped while parsing instead of built,
+/// and strings are borrowed from the page's text where they can be.
 #[derive(Deserialize)]
-struct LabelsPage {
+struct LabelsPage<'a> {
     #[serde(default)]
     metadata: PageMeta,
-    #[serde(default)]
-    items: Vec<LabelsItem>,
+    #[serde(default, borrow)]
+    items: Vec<LabelsItem<'a>>,
 }
 
 #[derive(Default, Deserialize)]
@@ -154,16 +156,76 @@ struct PageMeta {
 }
 
 #[derive(Deserialize)]
-struct LabelsItem {
-    #[serde(default)]
-    metadata: ItemMeta,
+struct LabelsItem<'a> {
+    #[serde(default, borrow)]
+    metadata: ItemMeta<'a>,
 }
 
 #[derive(Default, Deserialize)]
-struct ItemMeta {
-    name: Option<String>,
-    namespace: Option<String>,
-    labels: Option<BTreeMap<String, String>>,
+struct ItemMeta<'a> {
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    labels: PageLabels<'a>,
+}
+
+/// An item's labels as the page lists them: a handful each, so a list
+/// searched in place costs less than a map built and dropped per item.
+#[derive(Default)]
+struct PageLabels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for PageLabels<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = PageLabels<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of labels or null")
+            }
+
+            fn visit_unit<E>(self) -> Result<PageLabels<'a>, E> {
+                Ok(PageLabels::default())
+            }
+
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<PageLabels<'a>, M::Error> {
+                let mut labels = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(entry) = map.next_entry::<BorrowedCow<'a>, BorrowedCow<'a>>()? {
+                    labels.push((entry.0.0, entry.1.0));
+                }
+                Ok(PageLabels(labels))
+            }
+        }
+        deserializer.deserialize_any(Visitor(PhantomData))
+    }
+}
+
+/// A string borrowed from the page unless it has escapes.
+#[derive(Deserialize)]
+struct BorrowedCow<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl ItemMeta<'_> {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.labels
+            .0
+            .iter()
+            .rev() // a key given twice means its last value, as in a map
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    fn owned_labels(&self) -> BTreeMap<String, String> {
+        self.labels
+            .0
+            .iter()
+            .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+            .collect()
+    }
 }
 
 /// Bodies `latest` asks for: one record by name, or the chosen records of
@@ -570,9 +632,10 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
         let selector = selector(query)?;
         let namespace = query.namespace.clone().unwrap_or_default();
         let url = K::url_path(&(), query.namespace.as_deref());
-        // Per release: the highest revision's header, and whether its labels
-        // (not just its object name) placed it, so a label query finds it.
-        let mut chosen: BTreeMap<(String, String), (RecordHeader, bool)> = BTreeMap::new();
+        // Per namespace and release: the highest revision's header, and
+        // whether its labels (not just its object name) placed it, so a label
+        // query finds it. A header is built only when it beats the one kept.
+        let mut chosen: BTreeMap<String, BTreeMap<String, (RecordHeader, bool)>> = BTreeMap::new();
         let mut params = ListParams::default().labels(&selector).limit(PAGE_SIZE);
         loop {
             let request = kube::core::Request::new(url.as_str())
@@ -580,26 +643,40 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
                 .map_err(|e| {
                     failure::<K>(Op::List, None, &namespace, 0, kube::Error::BuildRequest(e))
                 })?;
-            let page: LabelsPage = self
+            let text = self
                 .client
-                .request(request)
+                .request_text(request)
                 .await
                 .map_err(|e| failure::<K>(Op::List, None, &namespace, 0, e))?;
-            for object in page.items {
-                let meta = object.metadata;
-                let key = meta.name.unwrap_or_default();
-                let ns = meta.namespace.unwrap_or_else(|| namespace.clone());
-                let labels = meta.labels.unwrap_or_default();
-                let by_labels = RecordHeader::from_labels(&key, &ns, &labels);
-                let labelled = by_labels.is_some();
-                let found = by_labels.unwrap_or_else(|| RecordHeader::from_key(&key, &ns, &labels));
-                let id = (found.namespace.clone(), found.name.clone());
-                match chosen.get(&id) {
-                    Some((seen, _)) if seen.version >= found.version => {}
-                    _ => {
-                        chosen.insert(id, (found, labelled));
-                    }
+            let page: LabelsPage = serde_json::from_str(&text).map_err(|e| {
+                failure::<K>(Op::List, None, &namespace, 0, kube::Error::SerdeError(e))
+            })?;
+            for object in &page.items {
+                let meta = &object.metadata;
+                let key = meta.name.as_deref().unwrap_or_default();
+                let ns = meta.namespace.as_deref().unwrap_or(&namespace);
+                let by_labels = meta
+                    .label("name")
+                    .zip(meta.label("version").and_then(|v| v.parse::<i64>().ok()));
+                let (name, version) = by_labels
+                    .or_else(|| parse_record_key(key))
+                    .unwrap_or((key, 0));
+                let releases = match chosen.get_mut(ns) {
+                    Some(releases) => releases,
+                    None => chosen.entry(ns.to_owned()).or_default(),
+                };
+                if releases
+                    .get(name)
+                    .is_some_and(|(seen, _)| seen.version >= version)
+                {
+                    continue;
                 }
+                let labels = meta.owned_labels();
+                let header = match RecordHeader::from_labels(key, ns, &labels) {
+                    Some(header) => (header, true),
+                    None => (RecordHeader::from_key(key, ns, &labels), false),
+                };
+                releases.insert(name.to_owned(), header);
             }
             match page.metadata.continue_token {
                 Some(token) if !token.is_empty() => params = params.continue_token(&token),
@@ -613,7 +690,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
         // one by one.
         let mut batches: BTreeMap<(String, i64), Vec<RecordHeader>> = BTreeMap::new();
         let mut singles = Vec::new();
-        for (header, labelled) in chosen.into_values() {
+        for (header, labelled) in chosen.into_values().flat_map(BTreeMap::into_values) {
             match labelled {
                 true => batches
                     .entry((header.namespace.clone(), header.version))
@@ -680,6 +757,37 @@ mod tests {
         assert!(
             err.to_string().contains("sh.helm.release.v1.big.v1"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn list_pages_read_labels_borrowed_escaped_null_or_missing() {
+        let text = r#"{"apiVersion": "meta.k8s.io/v1", "items": [
+            {"metadata": {"name": "a", "namespace": "x", "labels": {"name": "web", "version": "2", "version": "3"},
+                          "managedFields": [{"fieldsV1": {"f:metadata": {}}}]}},
+            {"metadata": {"name": "b", "labels": {"te\u0061m": "a\/b"}}},
+            {"metadata": {"name": "c", "labels": null}},
+            {"metadata": {"name": "d"}},
+            {}
+        ], "kind": "PartialObjectMetadataList", "metadata": {"continue": "next"}}"#;
+        let page: LabelsPage = serde_json::from_str(text).unwrap();
+        assert_eq!(page.metadata.continue_token.as_deref(), Some("next"));
+        let metas: Vec<&ItemMeta> = page.items.iter().map(|i| &i.metadata).collect();
+        assert_eq!(metas[0].label("name"), Some("web"));
+        assert_eq!(
+            metas[0].label("version"),
+            Some("3"),
+            "the last of a repeated key"
+        );
+        assert_eq!(metas[0].owned_labels()["version"], "3");
+        assert!(matches!(metas[0].labels.0[0].0, Cow::Borrowed(_)));
+        assert_eq!(metas[1].label("team"), Some("a/b"));
+        assert_eq!(metas[1].namespace, None);
+        assert!(metas[2].labels.0.is_empty() && metas[3].labels.0.is_empty());
+        assert_eq!(metas[4].name, None);
+        assert!(
+            serde_json::from_str::<LabelsPage>(r#"{"items": [{"metadata": {"labels": 7}}]}"#)
+                .is_err()
         );
     }
 
