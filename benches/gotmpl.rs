@@ -42,7 +42,8 @@ fn render_once(chart: &Chart, caps: &Arc<Capabilities>) -> BTreeMap<String, Stri
     )
     .expect("the workload's values coalesce");
     let files = render::chart_templates(chart, &data);
-    render::render(&files, &Options::default()).expect("the workload renders")
+    render::render(&files, &Options::default(), &render::Preparsed::default())
+        .expect("the workload renders")
 }
 
 /// Compares with Helm's output when the comparison script provides it.

@@ -82,18 +82,24 @@ pub fn render_chart(
     let name = &request.release.name;
     validate_release_name(name)
         .with_context(|| format!("release name check failed: release name {name:?}"))?;
-    let mut warnings = Vec::new();
-    let processed = process_dependencies(&mut chart, user_values, &mut warnings);
-    for w in warnings.drain(..) {
-        warn(&w);
-    }
-    processed.context("chart dependencies processing failed")?;
+    // The templates parse on another core while values are prepared.
+    let texts = render::template_texts(&chart);
+    let (data, preparsed) = render::parse_while(texts, || {
+        let mut warnings = Vec::new();
+        let processed = process_dependencies(&mut chart, user_values, &mut warnings);
+        for w in warnings.drain(..) {
+            warn(&w);
+        }
+        processed.context("chart dependencies processing failed")?;
 
-    let caps = Arc::new(request.capabilities.clone());
-    let data = chart::to_render_values(&chart, user_values, &request.release, caps, &mut warnings);
-    for w in warnings.drain(..) {
-        warn(&w);
-    }
+        let caps = Arc::new(request.capabilities.clone());
+        let data =
+            chart::to_render_values(&chart, user_values, &request.release, caps, &mut warnings);
+        for w in warnings.drain(..) {
+            warn(&w);
+        }
+        anyhow::Ok(data?)
+    });
     let data = data?;
 
     let kube_version = request.capabilities.kube_version();
@@ -110,7 +116,7 @@ pub fn render_chart(
 
     let files = render::chart_templates(&chart, &data);
     let mut rendered: BTreeMap<String, String> =
-        render::render(&files, &render::Options::default())
+        render::render(&files, &render::Options::default(), &preparsed)
             .map_err(|e| hinted(e, request.debug))?;
     let notes = sort::take_notes(&mut rendered, chart.name());
     let (hooks, manifests) =

@@ -22,5 +22,5 @@ pub use error::Error;
 pub use exec::MAX_EXEC_DEPTH;
 pub use func::{Body, Context, Func, FuncMap, Param};
 pub use parse::{MAX_PAREN_DEPTH, MAX_PIPELINE_CMDS};
-pub use template::{MissingKey, Options, Template};
+pub use template::{MissingKey, Options, Parsed, Template};
 pub use value::{ElemType, Entries, IntType, List, Map, Object, UintType, Value};

@@ -34,6 +34,10 @@ pub struct Options {
     pub step_limit: Option<u64>,
 }
 
+/// The templates one text defines, parsed but not yet in a set.
+#[derive(Debug)]
+pub struct Parsed(Vec<Tree>);
+
 /// Templates that can call each other, with the functions they may use. Parsed
 /// trees are shared: cloning a set (as Helm's `tpl` does) copies only pointers.
 #[derive(Clone)]
@@ -89,15 +93,29 @@ impl Template {
     /// adding every template it defines. A later definition replaces an earlier
     /// one, unless the later one is empty.
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        let parsed = self.parse_apart(name, text)?;
+        self.add(parsed);
+        Ok(())
+    }
+
+    /// Parses `text` as the template `name` without adding it to the set, so
+    /// texts can be parsed side by side and then [added](Template::add) in
+    /// order with the same result as [`Template::parse`] one after another:
+    /// parsing depends on the set's functions, never on its templates.
+    pub fn parse_apart(&self, name: &str, text: &str) -> Result<Parsed, Error> {
         let has_function = |f: &str| self.func(f).is_some() || builtins::NAMES.contains(&f);
-        let trees = parse::parse(name, text, &has_function)?;
-        for tree in trees {
+        Ok(Parsed(parse::parse(name, text, &has_function)?))
+    }
+
+    /// Adds what [`Template::parse_apart`] parsed: a later definition
+    /// replaces an earlier one, unless the later one is empty.
+    pub fn add(&mut self, parsed: Parsed) {
+        for tree in parsed.0 {
             let keep_old = tree.is_empty() && self.trees.contains_key(&tree.name);
             if !keep_old {
                 self.trees.insert(tree.name.clone(), Arc::new(tree));
             }
         }
-        Ok(())
     }
 
     /// Whether a template of this name is defined.

@@ -5,12 +5,14 @@
 //! into Helm's words.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use parking_lot::Mutex;
 
 use crate::gotmpl::{
-    Context, ElemType, Entries, Error, Func, FuncMap, Map, MissingKey, Param, Template, Value,
+    Context, ElemType, Entries, Error, Func, FuncMap, Map, MissingKey, Param, Parsed, Template,
+    Value,
 };
 
 use super::{Options, TemplateFile};
@@ -40,28 +42,106 @@ pub fn library() -> Arc<FuncMap> {
 #[error("{0}")]
 pub struct RenderError(String);
 
-pub fn render(
-    files: &[TemplateFile],
-    options: &Options,
-) -> Result<BTreeMap<String, String>, RenderError> {
+/// The template set every file of a render joins, with Helm's functions.
+fn template_set(options: &Options) -> Template {
     let missing_key = if options.strict {
         MissingKey::Error
     } else {
         MissingKey::Zero
     };
-    let mut set = Template::new(SET_NAME)
+    Template::new(SET_NAME)
         .with_library(LIBRARY.clone())
         .with_funcs(engine_funcs())
         .with_options(crate::gotmpl::Options {
             missing_key,
             step_limit: options.step_limit,
-        });
+        })
+}
+
+/// Templates parsed ahead of their render, each with the name and text it
+/// was parsed as; a file renders from one only if both still match.
+#[derive(Default)]
+pub struct Preparsed {
+    texts: Vec<(String, String)>,
+    by_name: HashMap<String, usize>,
+    parsed: Vec<Mutex<Option<Result<Parsed, Error>>>>,
+}
+
+impl Preparsed {
+    fn take(&self, name: &str, source: &str) -> Option<Result<Parsed, Error>> {
+        let i = *self.by_name.get(name)?;
+        match self.texts[i].1 == source {
+            true => self.parsed[i].lock().take(),
+            false => None,
+        }
+    }
+}
+
+/// Runs `meanwhile` while another core parses `texts` (name and source),
+/// then helps with what is left. Parsing depends on nothing `meanwhile`
+/// prepares (values, enabled subcharts), so a render's two serial stretches
+/// overlap. A small or single-core render parses nothing ahead.
+pub fn parse_while<R>(
+    texts: Vec<(String, String)>,
+    meanwhile: impl FnOnce() -> R,
+) -> (R, Preparsed) {
+    let bytes: usize = texts.iter().map(|(_, source)| source.len()).sum();
+    if super::cores::cores() < 2 || bytes < PARALLEL_RENDER_BYTES {
+        return (meanwhile(), Preparsed::default());
+    }
+    let set = template_set(&Options::default());
+    let preparsed = Preparsed {
+        by_name: texts
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.clone(), i))
+            .collect(),
+        parsed: texts.iter().map(|_| Mutex::new(None)).collect(),
+        texts,
+    };
+    let next = AtomicUsize::new(0);
+    let parse_rest = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some((name, source)) = preparsed.texts.get(i) else {
+                return;
+            };
+            *preparsed.parsed[i].lock() = Some(set.parse_apart(name, source));
+        }
+    };
+    let out = std::thread::scope(|scope| {
+        scope.spawn(parse_rest);
+        let out = meanwhile();
+        parse_rest();
+        out
+    });
+    (out, preparsed)
+}
+
+pub fn render(
+    files: &[TemplateFile],
+    options: &Options,
+    preparsed: &Preparsed,
+) -> Result<BTreeMap<String, String>, RenderError> {
+    let mut set = template_set(options);
 
     let mut order: Vec<&TemplateFile> = files.iter().collect();
     order.sort_by(|a, b| parse_order(&a.name, &b.name));
-    for file in &order {
-        set.parse(&file.name, &file.source)
-            .map_err(|e| RenderError(parse_error_message(&file.name, &e)))?;
+    // Parsing is a good part of a large render; files not parsed ahead parse
+    // on every core, and all join the set in order, the first error in that
+    // order reported.
+    let bytes: usize = order.iter().map(|f| f.source.len()).sum();
+    let parse = |file: &&TemplateFile| {
+        preparsed
+            .take(&file.name, &file.source)
+            .unwrap_or_else(|| set.parse_apart(&file.name, &file.source))
+    };
+    let parsed = match bytes < PARALLEL_RENDER_BYTES {
+        true => order.iter().map(parse).collect(),
+        false => super::cores::map_in_order(&order, parse),
+    };
+    for (file, parsed) in order.iter().zip(parsed) {
+        set.add(parsed.map_err(|e| RenderError(parse_error_message(&file.name, &e)))?);
     }
 
     let jobs: Vec<&TemplateFile> = order.into_iter().filter(|f| !is_partial(&f.name)).collect();
@@ -461,7 +541,7 @@ mod tests {
         let jobs: Vec<&TemplateFile> = files.iter().filter(|f| !is_partial(&f.name)).collect();
         let cores = crate::render::cores::cores();
         assert_eq!(runs_alone(&files, &jobs), cores > 1);
-        let rendered = render(&files, &Options::default()).unwrap();
+        let rendered = render(&files, &Options::default(), &Preparsed::default()).unwrap();
         assert_eq!(
             rendered["c/templates/f07.yaml"],
             "name: c/templates/f07.yaml c/templates hi c/templates/f07.yaml"
@@ -479,6 +559,33 @@ mod tests {
             plain(execute_side_by_side(&set, &jobs)),
             plain(execute_in_order(&set, &jobs))
         );
+    }
+
+    #[test]
+    fn texts_parsed_ahead_are_used_only_where_name_and_text_still_match() {
+        let files = many_files("");
+        let expected = render(&files, &Options::default(), &Preparsed::default()).unwrap();
+        let mut texts: Vec<(String, String)> = files
+            .iter()
+            .map(|f| (f.name.clone(), f.source.clone()))
+            .collect();
+        // Ahead, f03 read differently (as if a later step changed it) and a
+        // template that won't render fails to parse; neither may show.
+        texts[3].1 = "{{ broken".into();
+        texts.push(("gone/templates/x.yaml".into(), "{{ end }}".into()));
+        let ((), preparsed) = parse_while(texts, || ());
+        let cores = crate::render::cores::cores();
+        assert_eq!(preparsed.parsed.is_empty(), cores < 2);
+        let rendered = render(&files, &Options::default(), &preparsed).unwrap();
+        assert_eq!(rendered, expected);
+        // A file's own parse error is still reported, with its name.
+        let mut bad = many_files("{{ if }}");
+        let texts = bad.iter().map(|f| (f.name.clone(), f.source.clone())).collect();
+        let ((), preparsed) = parse_while(texts, || ());
+        let err = render(&bad, &Options::default(), &preparsed).unwrap_err();
+        assert!(err.to_string().contains("c/templates/f00.yaml"), "{err}");
+        bad[0].source = files[0].source.clone();
+        assert!(render(&bad, &Options::default(), &preparsed).is_ok());
     }
 
     #[test]
@@ -525,7 +632,7 @@ mod tests {
             data: Value::Map(Map::new(top)),
             base_path: "inc/templates".into(),
         };
-        render(&[file], &Options::default())
+        render(&[file], &Options::default(), &Preparsed::default())
     }
 
     #[test]

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
-use crate::chart::Chart;
 use crate::chart::render_values::VALUES_TYPE;
 use crate::chart::table::table;
+use crate::chart::{Chart, ChartFile};
 use crate::gotmpl::{Entries, Map, Value};
 
 pub(crate) mod cores;
@@ -16,7 +16,7 @@ pub mod files;
 pub mod post;
 pub mod sort;
 
-pub use engine::{RenderError, library};
+pub use engine::{Preparsed, RenderError, library, parse_while};
 
 /// One template file of a chart tree, with the data its chart's templates see.
 pub struct TemplateFile {
@@ -84,7 +84,7 @@ fn collect_templates(
         (Arc::from("Subcharts"), Value::Map(subcharts.clone())),
     ]));
     for child in &chart.dependencies {
-        let child_path = format!("{full_path}/charts/{}", child.name());
+        let child_path = subchart_path(full_path, child);
         let child_next = collect_templates(child, &child_path, false, &next, out);
         subcharts
             .write()
@@ -98,8 +98,8 @@ fn collect_templates(
             continue;
         }
         out.push(TemplateFile {
-            name: format!("{full_path}/{}", file.name),
-            source: String::from_utf8_lossy(&file.data).into_owned(),
+            name: template_name(full_path, file),
+            source: template_source(file),
             data: data.clone(),
             base_path: format!("{full_path}/templates"),
         });
@@ -107,10 +107,42 @@ fn collect_templates(
     next
 }
 
-/// Renders every file, returning each non-partial file's output by template name.
+/// Renders every file, returning each non-partial file's output by template
+/// name; files `preparsed` holds as they are now are not parsed again.
 pub fn render(
     files: &[TemplateFile],
     options: &Options,
+    preparsed: &Preparsed,
 ) -> Result<BTreeMap<String, String>, RenderError> {
-    engine::render(files, options)
+    engine::render(files, options, preparsed)
+}
+
+/// Every template's name and text in a chart tree as it stands (before
+/// dependencies are processed: a later alias renames, a disabled subchart
+/// drops some), for [`parse_while`].
+pub fn template_texts(chart: &Chart) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    collect_texts(chart, chart.name(), &mut out);
+    out
+}
+
+fn collect_texts(chart: &Chart, full_path: &str, out: &mut Vec<(String, String)>) {
+    for child in &chart.dependencies {
+        collect_texts(child, &subchart_path(full_path, child), out);
+    }
+    for file in &chart.templates {
+        out.push((template_name(full_path, file), template_source(file)));
+    }
+}
+
+fn subchart_path(full_path: &str, child: &Chart) -> String {
+    format!("{full_path}/charts/{}", child.name())
+}
+
+fn template_name(full_path: &str, file: &ChartFile) -> String {
+    format!("{full_path}/{}", file.name)
+}
+
+fn template_source(file: &ChartFile) -> String {
+    String::from_utf8_lossy(&file.data).into_owned()
 }

@@ -214,7 +214,8 @@ fn run(case: &Case) -> Result<String, String> {
         });
     }
     let rendered: BTreeMap<String, String> =
-        render::render(&files, &Options::default()).map_err(|e| e.to_string())?;
+        render::render(&files, &Options::default(), &render::Preparsed::default())
+            .map_err(|e| e.to_string())?;
     Ok(rendered.get(&main).cloned().unwrap_or_default())
 }
 
