@@ -9,6 +9,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use parking_lot::Mutex;
+
 use super::archive::{self, ArchiveError};
 use super::dir::{DirError, read_dir_files, strip_bom};
 use super::metadata::{Metadata, MetadataError};
@@ -227,11 +229,20 @@ pub fn from_files(files: Vec<ChartFile>) -> Result<Chart, LoadError> {
     }
     chart.metadata.validate()?;
 
-    for (name, files) in subcharts {
-        if name.starts_with('_') || name.starts_with('.') {
-            continue;
-        }
-        let sub = load_subchart(&chart, &name, files).map_err(|e| match e {
+    // Subcharts stand alone until they are attached, so they load on every
+    // core; the first error in name order is reported, as when loading in turn.
+    // Each worker takes its subchart's files out of their slot instead of
+    // copying them.
+    let subcharts: Vec<(String, Mutex<Vec<ChartFile>>)> = subcharts
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with('_') && !name.starts_with('.'))
+        .map(|(name, files)| (name, Mutex::new(files)))
+        .collect();
+    let loaded = crate::render::cores::map_in_order(&subcharts, |(name, files)| {
+        load_subchart(&chart, name, std::mem::take(&mut *files.lock()))
+    });
+    for ((name, _), sub) in subcharts.iter().zip(loaded) {
+        let sub = sub.map_err(|e| match e {
             e @ LoadError::SubchartTar { .. } => e,
             e => LoadError::Subchart {
                 name: name.clone(),
