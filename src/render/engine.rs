@@ -580,7 +580,10 @@ mod tests {
         assert_eq!(rendered, expected);
         // A file's own parse error is still reported, with its name.
         let mut bad = many_files("{{ if }}");
-        let texts = bad.iter().map(|f| (f.name.clone(), f.source.clone())).collect();
+        let texts = bad
+            .iter()
+            .map(|f| (f.name.clone(), f.source.clone()))
+            .collect();
         let ((), preparsed) = parse_while(texts, || ());
         let err = render(&bad, &Options::default(), &preparsed).unwrap_err();
         assert!(err.to_string().contains("c/templates/f00.yaml"), "{err}");
