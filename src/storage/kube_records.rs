@@ -40,7 +40,7 @@ use crate::release::{GoTime, Release, Status, codec};
 
 use super::{
     Changes, Driver, OWNER, Query, RECORD_TYPE, RecordHeader, StorageError, StoredRecord,
-    parse_record_key, record_key,
+    parse_record_key, placed_by_labels, record_key,
 };
 
 /// How many body requests `latest` has in flight after choosing by label.
@@ -655,9 +655,7 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
                 let meta = &object.metadata;
                 let key = meta.name.as_deref().unwrap_or_default();
                 let ns = meta.namespace.as_deref().unwrap_or(&namespace);
-                let by_labels = meta
-                    .label("name")
-                    .zip(meta.label("version").and_then(|v| v.parse::<i64>().ok()));
+                let by_labels = placed_by_labels(|k| meta.label(k));
                 let (name, version) = by_labels
                     .or_else(|| parse_record_key(key))
                     .unwrap_or((key, 0));
@@ -671,12 +669,8 @@ impl<K: RecordObject> Driver for KubeRecords<K> {
                 {
                     continue;
                 }
-                let labels = meta.owned_labels();
-                let header = match RecordHeader::from_labels(key, ns, &labels) {
-                    Some(header) => (header, true),
-                    None => (RecordHeader::from_key(key, ns, &labels), false),
-                };
-                releases.insert(name.to_owned(), header);
+                let header = RecordHeader::build(key, ns, &meta.owned_labels(), name, version);
+                releases.insert(name.to_owned(), (header, by_labels.is_some()));
             }
             match page.metadata.continue_token {
                 Some(token) if !token.is_empty() => params = params.continue_token(&token),

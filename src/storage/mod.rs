@@ -26,7 +26,9 @@ pub use kube_records::{
     ConfigMaps, KubeRecords, MAX_RECORD_BYTES, PAGE_SIZE, RecordObject, Secrets,
 };
 pub use memory::Memory;
-pub use record::{RecordHeader, StoredRecord, decode_all, decode_each, parse_record_key};
+pub use record::{
+    RecordHeader, StoredRecord, decode_all, decode_each, parse_record_key, placed_by_labels,
+};
 pub use sql::Sql;
 
 /// The prefix of every record's key (Secret/ConfigMap name, SQL `key`).

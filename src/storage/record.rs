@@ -31,8 +31,7 @@ impl RecordHeader {
         namespace: &str,
         labels: &BTreeMap<String, String>,
     ) -> Option<RecordHeader> {
-        let name = labels.get("name")?;
-        let version = labels.get("version")?.parse().ok()?;
+        let (name, version) = placed_by_labels(|k| labels.get(k).map(String::as_str))?;
         Some(RecordHeader::build(key, namespace, labels, name, version))
     }
 
@@ -45,7 +44,9 @@ impl RecordHeader {
         RecordHeader::build(key, namespace, labels, name, version)
     }
 
-    fn build(
+    /// The header of a record at `name` and `version`, already placed (by
+    /// [`placed_by_labels`] or [`parse_record_key`]).
+    pub fn build(
         key: &str,
         namespace: &str,
         labels: &BTreeMap<String, String>,
@@ -67,6 +68,12 @@ impl RecordHeader {
             labels: super::custom_labels(labels),
         }
     }
+}
+
+/// The release name and revision a record's labels give, when they give
+/// both (`label` looks a label up by key).
+pub fn placed_by_labels<'a>(label: impl Fn(&str) -> Option<&'a str>) -> Option<(&'a str, i64)> {
+    Some((label("name")?, label("version")?.parse().ok()?))
 }
 
 /// `NAME` and `REV` from `sh.helm.release.v1.NAME.vREV`.

@@ -3,7 +3,7 @@
 //! history, roll back with `r` (then `y` on the preview), and check the new
 //! revision with `wheelhouse history` and with Helm.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -129,10 +129,7 @@ async fn one_key_rollback_in_a_real_terminal() {
     if Command::new("tmux").arg("-V").output().is_err() {
         panic!("tmux is not installed; scripts/test installs it");
     }
-    create_namespaces(&SANDBOX.client().await, &[NAMESPACE]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
-    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let (_, chart, kubeconfig, _dir) = on_sandbox(NAMESPACE).await;
     tokio::task::spawn_blocking(move || {
         let helm = HelmRef::new(&kubeconfig, "secret", NAMESPACE);
         helm.ok(&["install", "web", &chart]);
@@ -208,6 +205,23 @@ fn sandbox_engine(client: &kube::Client, namespace: &str) -> wheelhouse::engine:
     )
 }
 
+/// A test namespace on the shared sandbox and the test chart written out,
+/// where the TUI tests that drive the engine start: the client, the chart's
+/// path, the sandbox's kubeconfig, and the chart's directory (kept for the
+/// test's length).
+async fn on_sandbox(namespace: &str) -> (kube::Client, String, PathBuf, tempfile::TempDir) {
+    let client = SANDBOX.client().await;
+    create_namespaces(&client, &[namespace]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chart = chart(dir.path());
+    (client, chart, SANDBOX.kubeconfig().to_path_buf(), dir)
+}
+
+/// The activity lines hold one containing `text`.
+fn assert_logged(app: &wheelhouse::tui::app::App, text: &str) {
+    assert!(app.log.iter().any(|l| l.contains(text)), "{:?}", app.log);
+}
+
 /// Feeds answers from the worker to the app until it is idle again.
 fn settle(app: &mut wheelhouse::tui::app::App, worker: &wheelhouse::tui::worker::Worker) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -246,11 +260,7 @@ async fn recover_and_uninstall_through_the_engine() {
     use wheelhouse::tui::worker::{Setup, Worker};
 
     const NS: &str = "tui-actions";
-    let client = SANDBOX.client().await;
-    create_namespaces(&client, &[NS]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
-    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let (client, chart, kubeconfig, _dir) = on_sandbox(NS).await;
     let engine = sandbox_engine(&client, NS);
     // A release whose latest revision an interruption left pending.
     let checker = Storage::new(Box::new(Secrets::new(client)));
@@ -304,13 +314,7 @@ async fn recover_and_uninstall_through_the_engine() {
             "stuck revision 2 is pending-upgrade: mark it failed?"
         );
         key(&mut app, &worker, 'y');
-        assert!(
-            app.log
-                .iter()
-                .any(|l| l.contains("revision 2 marked failed")),
-            "{:?}",
-            app.log
-        );
+        assert_logged(&app, "revision 2 marked failed");
 
         // Uninstall `gone`, keeping its history.
         key(&mut app, &worker, 'k');
@@ -338,11 +342,7 @@ async fn upgrade_after_reviewing_its_preview() {
     use wheelhouse::tui::worker::{Setup, Worker};
 
     const NS: &str = "tui-upgrade";
-    let client = SANDBOX.client().await;
-    create_namespaces(&client, &[NS]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
-    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let (client, chart, kubeconfig, dir) = on_sandbox(NS).await;
     let engine = sandbox_engine(&client, NS);
     let checker = Storage::new(Box::new(Secrets::new(client)));
     tokio::task::spawn_blocking(move || {
@@ -384,13 +384,7 @@ async fn upgrade_after_reviewing_its_preview() {
             confirm.preview
         );
         key(&mut app, &worker, 'y');
-        assert!(
-            app.log
-                .iter()
-                .any(|l| l.contains("web upgraded: revision 2 deployed")),
-            "{:?}",
-            app.log
-        );
+        assert_logged(&app, "web upgraded: revision 2 deployed");
         drop(worker);
     })
     .await
@@ -439,11 +433,7 @@ async fn drift_shows_what_was_changed_by_hand() {
     use wheelhouse::tui::worker::{Setup, Worker};
 
     const NS: &str = "tui-drift";
-    let client = SANDBOX.client().await;
-    create_namespaces(&client, &[NS]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
-    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let (client, chart, kubeconfig, _dir) = on_sandbox(NS).await;
     let engine = sandbox_engine(&client, NS);
     tokio::task::spawn_blocking(move || {
         Wheelhouse::new(&kubeconfig)
@@ -513,9 +503,7 @@ async fn drift_shows_what_was_changed_by_hand() {
 #[tokio::test(flavor = "multi_thread")]
 async fn values_edited_in_the_editor_under_tmux() {
     const NS: &str = "tui-editor";
-    create_namespaces(&SANDBOX.client().await, &[NS]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
+    let (_, chart, kubeconfig, dir) = on_sandbox(NS).await;
     let editor = dir.path().join("editor.sh");
     // An "editor" that checks it got the current values, then writes new ones.
     std::fs::write(
@@ -524,7 +512,6 @@ async fn values_edited_in_the_editor_under_tmux() {
     )
     .unwrap();
     std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
     tokio::task::spawn_blocking(move || {
         let wh = || Wheelhouse::new(&kubeconfig).driver("secret");
         wh().ok(&[
@@ -571,10 +558,7 @@ async fn install_after_reviewing_what_it_creates() {
     use wheelhouse::tui::worker::{Setup, Worker};
 
     const NS: &str = "tui-install";
-    let client = SANDBOX.client().await;
-    create_namespaces(&client, &[NS]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
+    let (client, chart, _, _dir) = on_sandbox(NS).await;
     let engine = sandbox_engine(&client, "default");
     let checker = Storage::new(Box::new(Secrets::new(client)));
     tokio::task::spawn_blocking(move || {
@@ -606,13 +590,7 @@ async fn install_after_reviewing_what_it_creates() {
             confirm.preview
         );
         key(&mut app, &worker, 'y');
-        assert!(
-            app.log
-                .iter()
-                .any(|l| l.contains("cache installed: revision 1 deployed")),
-            "{:?}",
-            app.log
-        );
+        assert_logged(&app, "cache installed: revision 1 deployed");
         // The table is read again after the install.
         settle(&mut app, &worker);
         assert!(app.releases.iter().any(|r| r.name == "cache"));
@@ -639,11 +617,7 @@ async fn a_release_helm_installs_elsewhere_appears_through_the_watch() {
         return;
     }
     const NS: &str = "tui-watch";
-    let client = SANDBOX.client().await;
-    create_namespaces(&client, &[NS]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
-    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let (client, chart, kubeconfig, _dir) = on_sandbox(NS).await;
     let engine = sandbox_engine(&client, NS);
     tokio::task::spawn_blocking(move || {
         let worker = Worker::start(engine, Setup::default()).unwrap();
@@ -701,10 +675,7 @@ fn other_context(dir: &Path, namespace: &str) -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread")]
 async fn contexts_and_keys_from_the_config_file_in_a_real_terminal() {
     const NS: &str = "tui-ctx";
-    create_namespaces(&SANDBOX.client().await, &[NS]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
-    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let (_, chart, kubeconfig, dir) = on_sandbox(NS).await;
     let other = other_context(dir.path(), NS);
     let config_home = dir.path().join("config");
     std::fs::create_dir_all(config_home.join("wheelhouse")).unwrap();
@@ -799,11 +770,7 @@ async fn upgrades_from_the_tui_run_the_post_renderer() {
     use wheelhouse::tui::worker::{Setup, Worker};
 
     const NS: &str = "tui-post";
-    let client = SANDBOX.client().await;
-    create_namespaces(&client, &[NS]).await;
-    let dir = tempfile::tempdir().unwrap();
-    let chart = chart(dir.path());
-    let kubeconfig = SANDBOX.kubeconfig().to_path_buf();
+    let (client, chart, kubeconfig, _dir) = on_sandbox(NS).await;
     let engine = sandbox_engine(&client, NS);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/post-renderer/label.sh");
     let setup = Setup {
