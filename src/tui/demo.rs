@@ -57,7 +57,11 @@ impl Drop for ChartDir {
 /// Starts the sandbox and writes the demo chart.
 pub async fn start() -> anyhow::Result<Demo> {
     let sandbox = Sandbox::start(Options::default())?;
-    let client = sandbox.client().await?;
+    // Two clients, two connection pools: a pooled connection belongs to the
+    // runtime that opened it, and the filler's runtime ends with
+    // `populate`. A shared pool would hand the TUI's worker a connection
+    // whose runtime is gone ("dispatch task is gone").
+    let (client, filler_client) = (sandbox.client().await?, sandbox.client().await?);
     let engine = |client: &kube::Client| {
         Engine::new(
             Storage::new(Box::new(Secrets::new(client.clone()))),
@@ -76,7 +80,7 @@ pub async fn start() -> anyhow::Result<Demo> {
     Ok(Demo {
         sandbox,
         engine: engine(&client),
-        filler: engine(&client),
+        filler: engine(&filler_client),
         chart: ChartDir(dir),
     })
 }

@@ -821,3 +821,45 @@ async fn upgrades_from_the_tui_run_the_post_renderer() {
         Some(&"yes".to_string())
     );
 }
+
+/// The demo's releases are made on a thread whose runtime ends with them,
+/// while the TUI's engine lists on its own: no list may fail when that
+/// runtime goes (CI once showed "dispatch task is gone" in the demo).
+#[test]
+fn the_demo_engine_outlives_the_thread_that_fills_it() {
+    use wheelhouse::tui::demo;
+
+    let main = tokio::runtime::Runtime::new().unwrap();
+    let demo = main.block_on(demo::start()).unwrap();
+    let (filler, chart) = (demo.filler, demo.chart.0.clone());
+    let populating = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(demo::populate(&filler, &chart))
+    });
+    let worker = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let names = worker.block_on(async {
+        // Lists go on while the filler works and for a while after its
+        // runtime is dropped, as the TUI's refreshes do.
+        let mut after_the_end = 0;
+        loop {
+            let finished = populating.is_finished();
+            let listing = demo.engine.releases(Some(demo::DEMO_NAMESPACE)).await;
+            let listing = listing.unwrap_or_else(|e| panic!("a list failed: {e}"));
+            if finished {
+                after_the_end += 1;
+                if after_the_end == 20 {
+                    break listing.releases;
+                }
+            }
+        }
+    });
+    populating.join().unwrap().unwrap();
+    let names: Vec<_> = names.iter().map(|r| (r.name.as_str(), r.version)).collect();
+    assert_eq!(names, [("api", 1), ("web", 3)]);
+}
