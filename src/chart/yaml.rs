@@ -20,6 +20,8 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
 
 use crate::gotmpl::{Entries, List, Map, Value};
 
+mod block;
+
 /// Deepest nesting of collections accepted, as go-yaml's parser bounds it.
 pub const MAX_DEPTH: usize = 10_000;
 
@@ -352,74 +354,131 @@ enum Frame<'t, S: Shape> {
     Map(S::Table, Option<Cow<'t, str>>),
 }
 
-/// Builds the first document of `text` directly, `Some(None)` for an empty
-/// stream, or `None` when the document needs the full path.
+/// Builds a document's final form from a stream of nodes, for both readers of
+/// the direct path: the block reader ([`block`]) and saphyr's events. Every
+/// method answers `None` when only the full path can build the document.
+struct Builder<'t, S: Shape> {
+    stack: Vec<Frame<'t, S>>,
+    root: Option<S>,
+}
+
+impl<'t, S: Shape> Builder<'t, S> {
+    fn new() -> Self {
+        Builder {
+            stack: Vec::new(),
+            root: None,
+        }
+    }
+
+    fn expects_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map(_, None)))
+    }
+
+    /// An untagged scalar without an anchor; `plain` when it was unquoted.
+    fn scalar(&mut self, value: Cow<'t, str>, plain: bool) -> Option<()> {
+        let meaning = if plain {
+            implicit(&value).1
+        } else {
+            Scalar::Text
+        };
+        if self.expects_key() {
+            // `<<` is a merge key; a plain `<<` resolves as text.
+            if !matches!(meaning, Scalar::Text) || (plain && value == "<<") {
+                return None;
+            }
+            if let Some(Frame::Map(_, key)) = self.stack.last_mut() {
+                *key = Some(value);
+            }
+            return Some(());
+        }
+        let node = S::scalar(value, meaning)?;
+        self.place(node)
+    }
+
+    /// The start of a sequence (`seq`) or a map.
+    fn open(&mut self, seq: bool) -> Option<()> {
+        if self.expects_key() || self.stack.len() >= DIRECT_MAX_DEPTH {
+            return None;
+        }
+        self.stack.push(if seq {
+            Frame::Seq(Vec::new())
+        } else {
+            Frame::Map(S::new_map(), None)
+        });
+        Some(())
+    }
+
+    /// The end of the innermost open collection.
+    fn close(&mut self) -> Option<()> {
+        let node = match self.stack.pop()? {
+            Frame::Seq(items) => S::seq(items),
+            Frame::Map(map, _) => S::map(map),
+        };
+        self.place(node)
+    }
+
+    fn place(&mut self, node: S) -> Option<()> {
+        match self.stack.last_mut() {
+            Some(Frame::Seq(items)) => items.push(node),
+            Some(Frame::Map(map, key)) => S::insert(map, key.take()?, node),
+            None => self.root = Some(node),
+        }
+        Some(())
+    }
+
+    /// The document, `None` for an empty one.
+    fn finish(self) -> Option<Option<S>> {
+        self.stack.is_empty().then_some(self.root)
+    }
+}
+
+/// The direct path for the first document of `text`: the block reader when
+/// the document is in its subset, else saphyr's events.
 fn build_direct<S: Shape>(text: &str) -> Option<Option<S>> {
-    let mut stack: Vec<Frame<'_, S>> = Vec::new();
-    let mut root = None;
+    block::read(text).or_else(|| build_from_events(text))
+}
+
+/// Whether the block reader, where it reads `text` at all, builds what saphyr's
+/// events build. For the unit tests and the `yaml_readers` fuzz target.
+#[doc(hidden)]
+pub fn block_reader_agrees(text: &str) -> bool {
+    block::read::<Json>(text).is_none_or(|ours| Some(ours) == build_from_events::<Json>(text))
+}
+
+/// Builds the first document of `text` from saphyr's events, `Some(None)` for
+/// an empty stream, or `None` when the document needs the full path.
+fn build_from_events<S: Shape>(text: &str) -> Option<Option<S>> {
+    let mut builder = Builder::new();
     let mut in_document = false;
     for event in Parser::new_from_str(text) {
         let (event, _) = event.ok()?;
-        let expects_key = matches!(stack.last(), Some(Frame::Map(_, None)));
-        let node = match event {
-            Event::DocumentStart(_) => {
-                in_document = true;
-                continue;
-            }
+        match event {
+            Event::DocumentStart(_) => in_document = true,
             Event::DocumentEnd | Event::StreamEnd => {
                 if in_document {
                     break;
                 }
-                continue;
             }
-            Event::Nothing | Event::StreamStart => continue,
+            Event::Nothing | Event::StreamStart => {}
             Event::Alias(_) => return None,
             Event::Scalar(value, style, anchor, tag) => {
                 if anchor > 0 || tag.is_some() {
                     return None;
                 }
-                let plain = style == ScalarStyle::Plain;
-                let meaning = if plain {
-                    implicit(&value).1
-                } else {
-                    Scalar::Text
-                };
-                if expects_key {
-                    // `<<` is a merge key; a plain `<<` resolves as text.
-                    if !matches!(meaning, Scalar::Text) || (plain && value == "<<") {
-                        return None;
-                    }
-                    if let Some(Frame::Map(_, key)) = stack.last_mut() {
-                        *key = Some(value);
-                    }
-                    continue;
-                }
-                S::scalar(value, meaning)?
+                builder.scalar(value, style == ScalarStyle::Plain)?;
             }
             Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
-                if anchor > 0 || tag.is_some() || expects_key || stack.len() >= DIRECT_MAX_DEPTH {
+                if anchor > 0 || tag.is_some() {
                     return None;
                 }
-                stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Frame::Seq(Vec::new())
-                } else {
-                    Frame::Map(S::new_map(), None)
-                });
-                continue;
+                builder.open(matches!(event, Event::SequenceStart(..)))?;
             }
-            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq(items)) => S::seq(items),
-                Some(Frame::Map(map, _)) => S::map(map),
-                None => continue,
-            },
-        };
-        match stack.last_mut() {
-            Some(Frame::Seq(items)) => items.push(node),
-            Some(Frame::Map(map, key)) => S::insert(map, key.take()?, node),
-            None => root = Some(node),
+            Event::SequenceEnd | Event::MappingEnd => {
+                builder.close()?;
+            }
         }
     }
-    Some(root)
+    builder.finish()
 }
 
 // ---------------------------------------------------------------------------
