@@ -288,10 +288,17 @@ impl<'t, S: Shape> Reader<'t, S> {
                 (text, false, end)
             }
             _ => {
-                if starts_with_indicator(s) {
+                // In a flow, a dash starts a plain scalar only before a
+                // character that could continue one.
+                let bytes = s.as_bytes();
+                let dash_alone = bytes[0] == b'-'
+                    && matches!(
+                        bytes.get(1),
+                        None | Some(b',' | b'[' | b']' | b'{' | b'}' | b'#')
+                    );
+                if dash_alone || starts_with_indicator(s) {
                     return None;
                 }
-                let bytes = s.as_bytes();
                 let mut end = bytes.len();
                 for (i, &b) in bytes.iter().enumerate() {
                     match b {
@@ -646,6 +653,8 @@ mod tests {
             "a: {b: }\n",
             "a: [b] c\n",
             "a: [b]# c\n",
+            "a: [x, -, y]\n",
+            "a: [-]\n",
             "a: >\n  folded\n",
             "a: |+\n  kept\n",
             "a: |2\n   indicated\n",
