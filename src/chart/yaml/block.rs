@@ -96,7 +96,13 @@ impl<'t, S: Shape> Reader<'t, S> {
     fn skip_blank(&mut self) -> Option<()> {
         while !self.at_end() {
             let line = self.current();
-            if line.starts_with("---") || line.starts_with("...") || line.starts_with('%') {
+            let marker = match line.as_bytes().first() {
+                Some(b'-') => line.starts_with("---"),
+                Some(b'.') => line.starts_with("..."),
+                Some(b'%') => true,
+                _ => false,
+            };
+            if marker {
                 return None;
             }
             let content = line.trim_start_matches(' ');
