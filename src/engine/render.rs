@@ -139,6 +139,7 @@ pub fn render_chart(
             .map_err(|e| hinted(e, request.debug))?,
         None => rendered_manifest.clone(),
     };
+    render::cores::drop_later((data, files, preparsed, rendered));
     Ok(RenderedChart {
         chart,
         hooks,

@@ -77,8 +77,8 @@ pub fn render_template(
         debug: options.debug,
     };
     let rendered = render_chart(chart, &request, warn)?;
-    if options.output_dir.is_some() {
-        return Ok(Rendered {
+    let out = if options.output_dir.is_some() {
+        Rendered {
             stream: String::new(),
             files: output_files(
                 if options.include_crds {
@@ -90,12 +90,15 @@ pub fn render_template(
                 &rendered.manifests,
                 &options.stream,
             ),
-        });
-    }
-    Ok(Rendered {
-        stream: sort::template_stream(&rendered.manifest, &rendered.hooks, &options.stream)?,
-        files: Vec::new(),
-    })
+        }
+    } else {
+        Rendered {
+            stream: sort::template_stream(&rendered.manifest, &rendered.hooks, &options.stream)?,
+            files: Vec::new(),
+        }
+    };
+    crate::render::cores::drop_later(rendered);
+    Ok(out)
 }
 
 /// The files `--output-dir` gets, in Helm's order: CRDs, manifests, then hooks
