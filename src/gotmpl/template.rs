@@ -39,11 +39,15 @@ pub struct Options {
 pub struct Parsed(Vec<Tree>);
 
 /// Templates that can call each other, with the functions they may use. Parsed
-/// trees are shared: cloning a set (as Helm's `tpl` does) copies only pointers.
+/// trees are shared: cloning a set (as Helm's `tpl` does on every call) copies
+/// one pointer to them, and what the copy then parses is kept beside them.
 #[derive(Clone)]
 pub struct Template {
     name: Arc<str>,
-    trees: HashMap<String, Arc<Tree>>,
+    trees: Arc<HashMap<String, Arc<Tree>>>,
+    /// Templates added while `trees` is shared with another set, consulted
+    /// first; a later definition replaces an earlier one of either map.
+    added: HashMap<String, Arc<Tree>>,
     funcs: Arc<FuncMap>,
     /// A large function map shared by many sets (Helm's library), consulted after
     /// `funcs`; shared rather than copied so that making a set stays cheap.
@@ -58,7 +62,8 @@ impl Template {
     pub fn new(name: &str) -> Template {
         Template {
             name: Arc::from(name),
-            trees: HashMap::new(),
+            trees: Arc::new(HashMap::new()),
+            added: HashMap::new(),
             funcs: Arc::new(FuncMap::default()),
             library: Arc::new(FuncMap::default()),
             shadowed: Vec::new(),
@@ -111,16 +116,23 @@ impl Template {
     /// replaces an earlier one, unless the later one is empty.
     pub fn add(&mut self, parsed: Parsed) {
         for tree in parsed.0 {
-            let keep_old = tree.is_empty() && self.trees.contains_key(&tree.name);
-            if !keep_old {
-                self.trees.insert(tree.name.clone(), Arc::new(tree));
+            if tree.is_empty() && self.has(&tree.name) {
+                continue;
             }
+            let name = tree.name.clone();
+            match Arc::get_mut(&mut self.trees) {
+                Some(own) => {
+                    self.added.remove(&name);
+                    own.insert(name, Arc::new(tree))
+                }
+                None => self.added.insert(name, Arc::new(tree)),
+            };
         }
     }
 
     /// Whether a template of this name is defined.
     pub fn has(&self, name: &str) -> bool {
-        self.trees.contains_key(name)
+        self.added.contains_key(name) || self.trees.contains_key(name)
     }
 
     /// Runs the named template with `data` as dot (Go's `ExecuteTemplate`).
@@ -167,7 +179,10 @@ impl Template {
     }
 
     pub(crate) fn tree(&self, name: &str) -> Option<&Tree> {
-        self.trees.get(name).map(|t| t.as_ref())
+        self.added
+            .get(name)
+            .or_else(|| self.trees.get(name))
+            .map(|t| t.as_ref())
     }
 
     fn find_shadowed(&mut self) {
@@ -260,6 +275,33 @@ mod tests {
         t.parse("b", r#"{{define "x"}}second{{end}}"#).unwrap();
         t.parse("c", r#"{{define "x"}}  {{end}}"#).unwrap();
         assert_eq!(t.execute("x", &Value::Nil).unwrap(), "second");
+    }
+
+    /// A copy (what `tpl` parses into) shares the original's templates; what
+    /// it defines stays in the copy and follows the same replacement rules.
+    #[test]
+    fn a_copy_keeps_its_own_definitions() {
+        let mut t = Template::new("set");
+        t.parse(
+            "a",
+            r#"{{define "x"}}original{{end}}{{define "y"}}y{{end}}"#,
+        )
+        .unwrap();
+        let mut copy = t.clone();
+        copy.parse(
+            "b",
+            r#"{{define "x"}}copy{{end}}{{template "x"}}-{{template "y"}}"#,
+        )
+        .unwrap();
+        assert_eq!(copy.execute("b", &Value::Nil).unwrap(), "copy-y");
+        copy.parse("c", r#"{{define "x"}} {{end}}"#).unwrap();
+        assert_eq!(copy.execute("x", &Value::Nil).unwrap(), "copy");
+        assert_eq!(t.execute("x", &Value::Nil).unwrap(), "original");
+        assert!(!t.has("b"));
+        // Once the copy is alone, a later definition still wins over `added`.
+        drop(t);
+        copy.parse("d", r#"{{define "x"}}last{{end}}"#).unwrap();
+        assert_eq!(copy.execute("x", &Value::Nil).unwrap(), "last");
     }
 
     #[test]
