@@ -317,6 +317,14 @@ impl<'t, S: Shape> Reader<'t, S> {
                             break;
                         }
                         b'[' | b'{' | b'#' | b':' => return None,
+                        // saphyr refuses ` -` right before the flow's next
+                        // indicator.
+                        b'-' if i > 0
+                            && bytes[i - 1] == b' '
+                            && matches!(bytes.get(i + 1), None | Some(b',' | b']' | b'}')) =>
+                        {
+                            return None;
+                        }
                         _ => {}
                     }
                 }
@@ -661,6 +669,8 @@ mod tests {
             "a: [b]# c\n",
             "a: [x, -, y]\n",
             "a: [-]\n",
+            "a: [x -]\n",
+            "a: {k: x -, l: y}\n",
             "a: >\n  folded\n",
             "a: |+\n  kept\n",
             "a: |2\n   indicated\n",
