@@ -216,13 +216,8 @@ impl<'t, S: Shape> Reader<'t, S> {
         let value = &self.current()[at..];
         let rest = match *value.as_bytes().first()? {
             b'|' => return self.literal(&value[1..], parent),
-            b'"' => {
-                let (text, end) = double_quoted(value)?;
-                self.builder.scalar(text, false)?;
-                &value[end..]
-            }
-            b'\'' => {
-                let (text, end) = single_quoted(value)?;
+            b'"' | b'\'' => {
+                let (text, end) = quoted(value)?;
                 self.builder.scalar(text, false)?;
                 &value[end..]
             }
@@ -285,12 +280,8 @@ impl<'t, S: Shape> Reader<'t, S> {
     /// `#` or a bracket go to saphyr, as does an empty entry.
     fn flow_scalar(&mut self, s: &'t str, key: bool) -> Option<usize> {
         let (text, plain, end) = match *s.as_bytes().first()? {
-            b'"' => {
-                let (text, end) = double_quoted(s)?;
-                (text, false, end)
-            }
-            b'\'' => {
-                let (text, end) = single_quoted(s)?;
+            b'"' | b'\'' => {
+                let (text, end) = quoted(s)?;
                 (text, false, end)
             }
             _ => {
@@ -427,12 +418,8 @@ fn is_line_end(rest: &str) -> bool {
 /// end): the key, whether it was plain, and the colon's offset.
 fn key(s: &str) -> Option<(Cow<'_, str>, bool, usize)> {
     let (name, plain, colon) = match *s.as_bytes().first()? {
-        b'"' => {
-            let (name, end) = double_quoted(s)?;
-            (name, false, end)
-        }
-        b'\'' => {
-            let (name, end) = single_quoted(s)?;
+        b'"' | b'\'' => {
+            let (name, end) = quoted(s)?;
             (name, false, end)
         }
         _ => {
@@ -497,6 +484,16 @@ fn plain(s: &str) -> Option<&str> {
         }
     }
     Some(s[..end].trim_end_matches(' '))
+}
+
+/// A double- or single-quoted scalar closed on its line (by the quote `s`
+/// starts with), and the offset after its closing quote.
+fn quoted(s: &str) -> Option<(Cow<'_, str>, usize)> {
+    if s.starts_with('"') {
+        double_quoted(s)
+    } else {
+        single_quoted(s)
+    }
 }
 
 /// A double-quoted scalar closed on its line, and the offset after its closing
