@@ -70,10 +70,10 @@ pub struct Preparsed {
 impl Preparsed {
     fn take(&self, name: &str, source: &str) -> Option<Result<Parsed, Error>> {
         let i = *self.by_name.get(name)?;
-        match self.texts[i].1 == source {
-            true => self.parsed[i].lock().take(),
-            false => None,
+        if self.texts[i].1 != source {
+            return None;
         }
+        self.parsed[i].lock().take()
     }
 }
 
@@ -136,9 +136,10 @@ pub fn render(
             .take(&file.name, &file.source)
             .unwrap_or_else(|| set.parse_apart(&file.name, &file.source))
     };
-    let parsed = match bytes < PARALLEL_RENDER_BYTES {
-        true => order.iter().map(parse).collect(),
-        false => super::cores::map_in_order(&order, parse),
+    let parsed = if bytes < PARALLEL_RENDER_BYTES {
+        order.iter().map(parse).collect()
+    } else {
+        super::cores::map_in_order(&order, parse)
     };
     for (file, parsed) in order.iter().zip(parsed) {
         set.add(parsed.map_err(|e| RenderError(parse_error_message(&file.name, &e)))?);

@@ -115,15 +115,13 @@ impl<'t, S: Shape> Reader<'t, S> {
     }
 
     /// A map or sequence whose first line is the current one, indented by
-    /// `indent`.
+    /// `indent`; a line holding neither (a scalar) goes to saphyr, as
+    /// [`Reader::mapping`] finds no key on it.
     fn block_node(&mut self, indent: usize) -> Option<()> {
-        let content = &self.current()[indent..];
-        if is_entry(content) {
+        if is_entry(&self.current()[indent..]) {
             self.sequence(indent)
-        } else if key(content).is_some() {
-            self.mapping(indent)
         } else {
-            None
+            self.mapping(indent)
         }
     }
 
